@@ -1,0 +1,1 @@
+"""Publish a dependency version to Huawei Cloud FunctionGraph from a GitHub workflow."""

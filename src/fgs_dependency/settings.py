@@ -1,0 +1,333 @@
+"""Reading and validating the action's inputs from the environment the runner gives.
+
+The runner passes each `with:` value as `INPUT_<NAME>` (upper case, hyphens kept),
+untrimmed, and an empty string for every declared input left unset.
+"""
+
+import ipaddress
+import re
+from pathlib import Path
+from typing import Annotated, Any, Self
+from urllib.parse import urlsplit
+
+import pathspec
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
+
+from .errors import ActionError, InputError
+
+# The API's own spellings; users may type any case, and spaces as the docs' prose shows them.
+KNOWN_RUNTIMES = (
+    *("Java8", "Java11", "Java17", "Java21"),
+    *("Node.js6.10", "Node.js8.10", "Node.js10.16", "Node.js12.13", "Node.js14.18"),
+    *("Node.js16.17", "Node.js18.15", "Node.js20.15"),
+    *("Python2.7", "Python3.6", "Python3.9", "Python3.10", "Python3.12"),
+    *("Go1.8", "Go1.x", "PHP7.3", "PHP8.3", "Cangjie1.0"),
+    *("C#(.NET Core 2.0)", "C#(.NET Core 2.1)", "C#(.NET Core 3.1)", "C#(.NET Core 6.0)"),
+    *("Custom", "Custom Image", "http"),
+)
+_RUNTIME_BY_KEY = {re.sub(r"\s+", "", r).lower(): r for r in KNOWN_RUNTIMES}
+_WELL_FORMED_RUNTIME = re.compile(r"[A-Za-z][A-Za-z0-9.#()+_ -]{0,63}")
+_NAME = re.compile(r"[A-Za-z](?:[A-Za-z0-9_.-]{0,94}[A-Za-z0-9])?")
+_REGION = re.compile(r"[a-z]{2,}(?:-[a-z0-9]+){1,4}")
+_PROJECT_ID = re.compile(r"[A-Za-z0-9]{32}")
+_ACCESS_KEY = re.compile(r"[A-Za-z0-9]{1,128}")
+_PREFIX_SEGMENT = re.compile(r"[^\x00-\x1f\\/]+")
+VCS_DIRECTORIES = (".git", ".hg", ".svn")
+_TRUE = ("true", "True", "TRUE")
+_FALSE = ("false", "False", "FALSE")
+
+# Where huaweicloud/auth-action (and users' own `env:`) put what an empty input falls back to.
+ENV_FALLBACKS = {
+    "region": "HUAWEI_CLOUD_REGION",
+    "project-id": "HUAWEI_CLOUD_PROJECT_ID",
+    "access-key": "HUAWEI_CLOUD_ACCESS_KEY_ID",
+    "secret-key": "HUAWEI_CLOUD_SECRET_ACCESS_KEY",
+    "security-token": "HUAWEI_CLOUD_SECURITY_TOKEN",
+}
+
+
+def _input(name: str) -> Any:
+    aliases = [f"INPUT_{name.upper()}"]
+    if name in ENV_FALLBACKS:
+        aliases.append(ENV_FALLBACKS[name])
+    return AliasChoices(*aliases)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class Inputs(BaseSettings):
+    """Everything the run needs from its environment, validated and normalised."""
+
+    model_config = SettingsConfigDict(
+        case_sensitive=True,
+        env_ignore_empty=True,
+        hide_input_in_errors=True,
+        frozen=True,
+        extra="ignore",
+    )
+
+    name: str = Field(validation_alias=_input("name"))
+    runtime: str = Field(validation_alias=_input("runtime"))
+    path: str = Field(".", validation_alias=_input("path"))
+    description: str = Field("", validation_alias=_input("description"))
+    region: str = Field("", validation_alias=_input("region"))
+    project_id: str = Field("", validation_alias=_input("project-id"))
+    access_key: SecretStr = Field(SecretStr(""), validation_alias=_input("access-key"))
+    secret_key: SecretStr = Field(SecretStr(""), validation_alias=_input("secret-key"))
+    security_token: SecretStr = Field(SecretStr(""), validation_alias=_input("security-token"))
+    endpoint: str = Field("", validation_alias=_input("endpoint"))
+    exclude: Annotated[tuple[str, ...], NoDecode] = Field((), validation_alias=_input("exclude"))
+    prefix: str = Field("", validation_alias=_input("prefix"))
+    dry_run: bool = Field(False, validation_alias=_input("dry-run"))
+    timeout: float = Field(60.0, validation_alias=_input("timeout"))
+
+    # The runner's own variables, not inputs.
+    workspace: Path = Field(Path(), validation_alias="GITHUB_WORKSPACE")
+    runner_temp: Path | None = Field(None, validation_alias="RUNNER_TEMP")
+    source_date_epoch: int | None = Field(None, validation_alias="SOURCE_DATE_EPOCH")
+
+    @field_validator(
+        "name", "runtime", "path", "description", "region", "project_id", "endpoint", "prefix",
+        mode="before",
+    )  # fmt: skip
+    @classmethod
+    def _trim(cls, value: Any) -> Any:
+        # @actions/core trims inputs; users' YAML often leaves a trailing newline.
+        return value.strip() if isinstance(value, str) else value
+
+    @field_validator("access_key", "secret_key", "security_token", mode="before")
+    @classmethod
+    def _trim_secret(cls, value: Any) -> Any:
+        return value.strip() if isinstance(value, str) else value
+
+    @field_validator("name")
+    @classmethod
+    def _check_name(cls, value: str) -> str:
+        if not _NAME.fullmatch(value):
+            raise ValueError(
+                "must be 1-96 characters of letters, digits, '_', '.' and '-', "
+                "starting with a letter and ending with a letter or digit "
+                "(for example 'pandas-2.2' or 'shared_node_modules')"
+            )
+        return value
+
+    @field_validator("runtime")
+    @classmethod
+    def _check_runtime(cls, value: str) -> str:
+        known = _RUNTIME_BY_KEY.get(re.sub(r"\s+", "", value).lower())
+        if known:
+            return known
+        if _WELL_FORMED_RUNTIME.fullmatch(value):
+            return value
+        raise ValueError(
+            "is not a FunctionGraph runtime; use one such as "
+            "Python3.9, Python3.12, Node.js18.15, Node.js20.15, Java17, Go1.x or Custom"
+        )
+
+    @field_validator("description")
+    @classmethod
+    def _check_description(cls, value: str) -> str:
+        if len(value) > 512:
+            raise ValueError(f"is {len(value)} characters long; FunctionGraph accepts at most 512")
+        return value
+
+    @field_validator("region")
+    @classmethod
+    def _check_region(cls, value: str) -> str:
+        if value and not _REGION.fullmatch(value):
+            raise ValueError("must be a Huawei Cloud region id such as 'cn-north-4'")
+        return value
+
+    @field_validator("project_id")
+    @classmethod
+    def _check_project_id(cls, value: str) -> str:
+        if value and not _PROJECT_ID.fullmatch(value):
+            raise ValueError(
+                "must be a project id of 32 letters and digits "
+                "(console: My Credentials > API Credentials)"
+            )
+        return value
+
+    @field_validator("access_key")
+    @classmethod
+    def _check_access_key(cls, value: SecretStr) -> SecretStr:
+        if value.get_secret_value() and not _ACCESS_KEY.fullmatch(value.get_secret_value()):
+            raise ValueError("must be an access key id: letters and digits only")
+        return value
+
+    @field_validator("secret_key", "security_token")
+    @classmethod
+    def _check_secret(cls, value: SecretStr) -> SecretStr:
+        if any(c.isspace() or not c.isprintable() for c in value.get_secret_value()):
+            raise ValueError("contains spaces or control characters; paste the value again")
+        return value
+
+    @field_validator("exclude", mode="before")
+    @classmethod
+    def _split_lines(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(line.strip() for line in value.splitlines() if line.strip())
+        return value
+
+    @field_validator("exclude")
+    @classmethod
+    def _check_exclude(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for line in value:
+            try:
+                pathspec.GitIgnoreSpec.from_lines([line])
+            except (ValueError, TypeError) as err:
+                raise ValueError(f"line {line!r} is not a gitignore-style pattern") from err
+        return value
+
+    @field_validator("prefix")
+    @classmethod
+    def _check_prefix(cls, value: str) -> str:
+        parts = [part for part in value.strip("/").split("/") if part]
+        if any(p in (".", "..") or not _PREFIX_SEGMENT.fullmatch(p) for p in parts):
+            raise ValueError(
+                "must be a relative folder inside the zip such as 'python' or 'node_modules' "
+                "(no '..', '.', backslashes or control characters)"
+            )
+        return "/".join(parts)
+
+    @field_validator("dry_run", mode="before")
+    @classmethod
+    def _parse_bool(cls, value: Any) -> Any:
+        # The YAML 1.2 core schema, as @actions/core's getBooleanInput reads it.
+        if isinstance(value, str):
+            value = value.strip()
+        if value in _TRUE:
+            return True
+        if value in _FALSE:
+            return False
+        if isinstance(value, bool):
+            return value
+        raise ValueError("must be true or false")
+
+    @field_validator("timeout", mode="before")
+    @classmethod
+    def _parse_timeout(cls, value: Any) -> Any:
+        try:
+            seconds = float(value)
+        except (TypeError, ValueError):
+            seconds = float("nan")
+        if not 1 <= seconds <= 3600:
+            raise ValueError("must be a number of seconds from 1 to 3600")
+        return seconds
+
+    @field_validator("source_date_epoch", mode="before")
+    @classmethod
+    def _parse_epoch(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip().isdigit():
+            raise ValueError(
+                "must be a whole number of seconds since 1970 (reproducible-builds.org)"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _check_publishing(self) -> Self:
+        if self.endpoint:
+            _check_endpoint(self.endpoint)
+        if self.dry_run:
+            return self
+        missing = [
+            name
+            for name, value in (
+                ("region", self.region),
+                ("project-id", self.project_id),
+                ("access-key", self.access_key.get_secret_value()),
+                ("secret-key", self.secret_key.get_secret_value()),
+            )
+            if not value
+        ]
+        if missing:
+            listed = ", ".join(f"'{n}' (or {ENV_FALLBACKS[n]})" for n in missing)
+            raise ValueError(
+                f"publishing needs {listed}; set them in `with:`, run huaweicloud/auth-action "
+                "before this step, or set dry-run: true to only build the package"
+            )
+        return self
+
+    @property
+    def api_endpoint(self) -> str:
+        return (self.endpoint or f"https://functiongraph.{self.region}.myhuaweicloud.com").rstrip(
+            "/"
+        )
+
+    @property
+    def runtime_is_known(self) -> bool:
+        return self.runtime in KNOWN_RUNTIMES
+
+
+def _check_endpoint(url: str) -> None:
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 -- raises on a malformed port
+    except ValueError as err:
+        raise ValueError(f"endpoint: {url!r} is not a URL") from err
+    if parts.scheme not in ("https", "http") or not host or parts.username or parts.password:
+        raise ValueError(
+            "endpoint: must be an https:// URL such as https://functiongraph.cn-north-4.myhuaweicloud.com"
+        )
+    if parts.query or parts.fragment:
+        raise ValueError("endpoint: must not carry a query or fragment")
+    if parts.scheme == "http" and not _is_loopback(host):
+        raise ValueError(
+            "endpoint: plain http:// is accepted only for a loopback host (127.0.0.1, ::1, "
+            "localhost); use https://"
+        )
+
+
+def _input_name(loc: tuple[int | str, ...]) -> str:
+    if not loc:
+        return ""
+    alias = str(loc[0])
+    if alias.startswith("INPUT_"):
+        return alias.removeprefix("INPUT_").lower().replace("_", "-")
+    for name, variable in ENV_FALLBACKS.items():
+        if alias == variable:
+            return name
+    return alias
+
+
+def read_inputs() -> Inputs:
+    """Read the inputs, or raise ActionError whose message lists every bad input."""
+    try:
+        return Inputs()
+    except SettingsError as err:
+        raise ActionError(f"Could not read the inputs: {err.__class__.__name__}") from None
+    except ValidationError as err:
+        problems = []
+        for item in err.errors(include_input=False, include_url=False):
+            message = item["msg"].removeprefix("Value error, ")
+            name = _input_name(item["loc"])
+            if item["type"] == "missing":
+                message = "is required"
+            if message.startswith("endpoint: "):
+                name, message = "endpoint", message.removeprefix("endpoint: ")
+            problems.append(InputError(name, message) if name else ActionError(message))
+        raise InputErrors(problems) from None
+
+
+class InputErrors(ActionError):
+    """Every bad input at once, so a user fixes them in one round."""
+
+    def __init__(self, problems: list[ActionError]) -> None:
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = problems

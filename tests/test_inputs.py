@@ -1,0 +1,115 @@
+"""Bad inputs: exit 1, one `::error::` that names the input, and nothing sent."""
+
+from pathlib import Path
+
+import pytest
+from conftest import SECRET_KEY, assert_no_secrets, make_tree, publish_inputs, run_action
+from fgs_emulator import Emulator
+
+BAD_VALUES = [
+    ("name", "9starts-with-digit", "starting with a letter"),
+    ("name", "ends-with-dash-", "ending with a letter or digit"),
+    ("name", "has space", "letters, digits"),
+    ("name", "x" * 97, "1-96 characters"),
+    ("name", "", "is required"),
+    ("runtime", "", "is required"),
+    ("runtime", "Python3.9; rm -rf /", "not a FunctionGraph runtime"),
+    ("runtime", "9.0", "not a FunctionGraph runtime"),
+    ("description", "d" * 513, "513 characters long; FunctionGraph accepts at most 512"),
+    ("region", "North China", "region id such as 'cn-north-4'"),
+    ("project-id", "not-a-project", "32 letters and digits"),
+    ("access-key", "AK WITH SPACE", "access key id"),
+    ("secret-key", "secret with space", "spaces or control characters"),
+    ("endpoint", "ftp://functiongraph.example.com", "https:// URL"),
+    ("endpoint", "http://functiongraph.cn-north-4.myhuaweicloud.com", "only for a loopback host"),
+    ("endpoint", "https://user:pw@example.com", "https:// URL"),
+    ("endpoint", "https://example.com:notaport", "is not a URL"),
+    ("prefix", "../outside", "no '..'"),
+    ("prefix", "a\\b", "backslashes"),
+    ("dry-run", "yes", "must be true or false"),
+    ("timeout", "soon", "seconds from 1 to 3600"),
+    ("timeout", "0", "seconds from 1 to 3600"),
+    ("path", "../elsewhere", "leads outside the workspace"),
+    ("path", "missing-folder", "does not exist"),
+    ("path", "notes.txt", "must be a folder, or a ready .zip"),
+    ("path", "broken.zip", "not a valid zip"),
+    ("path", "empty", "holds no files"),
+]
+
+
+@pytest.mark.parametrize(("name", "value", "words"), BAD_VALUES)
+def test_bad_value_names_the_input(
+    emulator: Emulator, workspace: Path, tmp_path: Path, name: str, value: str, words: str
+) -> None:
+    make_tree(workspace, {"a.py": "a", "notes.txt": "n", "broken.zip": "not a zip", "empty/.git/x": ""})
+    (tmp_path / "elsewhere").mkdir()
+    run = run_action(workspace, publish_inputs(emulator, **{name: value}), tmp=tmp_path)
+    assert run.returncode == 1, run.log
+    assert run.errors, run.log
+    assert any(f"::error::Input '{name}'" in e and words in e for e in run.errors), run.errors
+    assert emulator.requests == []
+    assert run.outputs == {}
+    assert "Traceback" not in run.log
+    assert_no_secrets(run)
+
+
+def test_secret_values_are_never_echoed_in_errors(emulator: Emulator, workspace: Path, tmp_path: Path) -> None:
+    make_tree(workspace, {"a.py": "a"})
+    bad_secret = "leaked secret\twith tab"
+    run = run_action(workspace, publish_inputs(emulator, **{"secret-key": bad_secret}), tmp=tmp_path)
+    assert run.returncode == 1
+    assert "leaked secret" not in run.log
+
+
+def test_all_bad_inputs_are_reported_at_once(workspace: Path, tmp_path: Path) -> None:
+    run = run_action(
+        workspace, {"name": "-bad", "runtime": "", "dry-run": "maybe", "timeout": "x"}, tmp=tmp_path
+    )
+    assert run.returncode == 1
+    named = sorted(e.split("'")[1] for e in run.errors)
+    assert named == ["dry-run", "name", "runtime", "timeout"]
+
+
+def test_missing_credentials_list_the_inputs_and_variables(workspace: Path, tmp_path: Path) -> None:
+    make_tree(workspace, {"a.py": "a"})
+    run = run_action(
+        workspace,
+        {"name": "x", "runtime": "Python3.9", "region": "cn-north-4", "secret-key": SECRET_KEY},
+        tmp=tmp_path,
+    )
+    assert run.returncode == 1
+    [error] = run.errors
+    assert "'project-id' (or HUAWEI_CLOUD_PROJECT_ID)" in error
+    assert "'access-key' (or HUAWEI_CLOUD_ACCESS_KEY_ID)" in error
+    assert "'secret-key'" not in error
+    assert "dry-run: true" in error
+    assert_no_secrets(run)
+
+
+def test_inputs_are_trimmed_and_multiline_exclude_split(workspace: Path, tmp_path: Path) -> None:
+    make_tree(workspace, {"keep.py": "k", "drop.md": "d", "tests/t.py": "t"})
+    run = run_action(
+        workspace,
+        {
+            "name": "  trimmed \n",
+            "runtime": " python3.12 ",
+            "dry-run": " true\n",
+            "exclude": "\n  *.md  \n\ntests/\n",
+        },
+        tmp=tmp_path,
+    )
+    assert run.returncode == 0, run.log
+    assert run.outputs["file_count"] == "1"
+    assert Path(run.outputs["package_path"]).name == "trimmed.zip"
+
+
+def test_bad_source_date_epoch_names_the_variable(workspace: Path, tmp_path: Path) -> None:
+    make_tree(workspace, {"a.py": "a"})
+    run = run_action(
+        workspace,
+        {"name": "x", "runtime": "Python3.9", "dry-run": "true"},
+        {"SOURCE_DATE_EPOCH": "yesterday"},
+        tmp=tmp_path,
+    )
+    assert run.returncode == 1
+    assert "SOURCE_DATE_EPOCH" in run.errors[0]
