@@ -41,7 +41,9 @@ BAD_VALUES = [
 def test_bad_value_names_the_input(
     emulator: Emulator, workspace: Path, tmp_path: Path, name: str, value: str, words: str
 ) -> None:
-    make_tree(workspace, {"a.py": "a", "notes.txt": "n", "broken.zip": "not a zip", "empty/.git/x": ""})
+    make_tree(
+        workspace, {"a.py": "a", "notes.txt": "n", "broken.zip": "not a zip", "empty/.git/x": ""}
+    )
     (tmp_path / "elsewhere").mkdir()
     run = run_action(workspace, publish_inputs(emulator, **{name: value}), tmp=tmp_path)
     assert run.returncode == 1, run.log
@@ -53,10 +55,14 @@ def test_bad_value_names_the_input(
     assert_no_secrets(run)
 
 
-def test_secret_values_are_never_echoed_in_errors(emulator: Emulator, workspace: Path, tmp_path: Path) -> None:
+def test_secret_values_are_never_echoed_in_errors(
+    emulator: Emulator, workspace: Path, tmp_path: Path
+) -> None:
     make_tree(workspace, {"a.py": "a"})
     bad_secret = "leaked secret\twith tab"
-    run = run_action(workspace, publish_inputs(emulator, **{"secret-key": bad_secret}), tmp=tmp_path)
+    run = run_action(
+        workspace, publish_inputs(emulator, **{"secret-key": bad_secret}), tmp=tmp_path
+    )
     assert run.returncode == 1
     assert "leaked secret" not in run.log
 

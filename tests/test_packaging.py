@@ -63,8 +63,10 @@ def test_time_zone_does_not_change_the_bytes(tmp_path: Path, workspace: Path) ->
     md5s = set()
     for zone in ("UTC", "Asia/Shanghai", "America/Los_Angeles"):
         run = run_action(
-            workspace, {"name": "tz", "runtime": "Python3.9", "path": "deps", "dry-run": "true"},
-            {"TZ": zone}, tmp=tmp_path / zone.replace("/", "_"),
+            workspace,
+            {"name": "tz", "runtime": "Python3.9", "path": "deps", "dry-run": "true"},
+            {"TZ": zone},
+            tmp=tmp_path / zone.replace("/", "_"),
         )
         assert run.returncode == 0, run.log
         md5s.add(run.outputs["package_md5"])
@@ -179,7 +181,7 @@ def test_bad_symlinks_are_errors_that_name_them(tmp_path: Path, make_link, words
 def test_service_rules(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="holds no files"):
         build(make_tree(tmp_path / "empty", {".git/x": "only vcs"}), tmp_path)
-    with pytest.raises(ActionError, match="ending in '~'.*'a.py~'"):
+    with pytest.raises(ActionError, match=r"ending in '~'.*'a\.py~'"):
         build(make_tree(tmp_path / "tilde", {"a.py~": "backup", "a.py": "a"}), tmp_path)
     many = tmp_path / "many"
     many.mkdir()

@@ -25,7 +25,9 @@ def creates(emu: Emulator) -> list:  # type: ignore[type-arg]
     return [r for r in emu.requests if r.method == "POST"]
 
 
-def test_publish_writes_outputs_and_summary(emulator: Emulator, workspace: Path, tmp_path: Path) -> None:
+def test_publish_writes_outputs_and_summary(
+    emulator: Emulator, workspace: Path, tmp_path: Path
+) -> None:
     make_tree(workspace / "deps", TREE)
     run = run_action(
         workspace,
@@ -90,7 +92,12 @@ def test_credentials_from_auth_action_environment(
     make_tree(workspace, {"index.js": "module.exports = {}\n"})
     run = run_action(
         workspace,
-        {"name": "node-deps", "runtime": "NODE.JS18.15", "prefix": "node_modules/x", "endpoint": emulator.url},
+        {
+            "name": "node-deps",
+            "runtime": "NODE.JS18.15",
+            "prefix": "node_modules/x",
+            "endpoint": emulator.url,
+        },
         {
             "HUAWEI_CLOUD_REGION": "cn-north-4",
             "HUAWEI_CLOUD_PROJECT_ID": PROJECT_ID,
@@ -105,9 +112,13 @@ def test_credentials_from_auth_action_environment(
         assert archive.namelist() == ["node_modules/x/index.js"]
 
 
-def test_security_token_is_signed_and_sent(emulator: Emulator, workspace: Path, tmp_path: Path) -> None:
+def test_security_token_is_signed_and_sent(
+    emulator: Emulator, workspace: Path, tmp_path: Path
+) -> None:
     make_tree(workspace, {"a.py": "a"})
-    run = run_action(workspace, publish_inputs(emulator, **{"security-token": "tmp-token-value"}), tmp=tmp_path)
+    run = run_action(
+        workspace, publish_inputs(emulator, **{"security-token": "tmp-token-value"}), tmp=tmp_path
+    )
     assert run.returncode == 0, run.log
     create = creates(emulator)[0]
     assert create.headers["x-security-token"] == "tmp-token-value"
@@ -115,7 +126,9 @@ def test_security_token_is_signed_and_sent(emulator: Emulator, workspace: Path, 
     assert_no_secrets(run, ("tmp-token-value", SECRET_KEY))
 
 
-def test_ready_zip_is_sent_byte_for_byte(emulator: Emulator, workspace: Path, tmp_path: Path) -> None:
+def test_ready_zip_is_sent_byte_for_byte(
+    emulator: Emulator, workspace: Path, tmp_path: Path
+) -> None:
     ready = workspace / "dist" / "layer.zip"
     ready.parent.mkdir()
     with zipfile.ZipFile(ready, "w") as archive:
@@ -128,7 +141,9 @@ def test_ready_zip_is_sent_byte_for_byte(emulator: Emulator, workspace: Path, tm
     assert creates(emulator)[0].json["depend_file"]["md5"] == md5
 
 
-def test_unknown_runtime_is_sent_with_a_warning(emulator: Emulator, workspace: Path, tmp_path: Path) -> None:
+def test_unknown_runtime_is_sent_with_a_warning(
+    emulator: Emulator, workspace: Path, tmp_path: Path
+) -> None:
     make_tree(workspace, {"a.py": "a"})
     run = run_action(workspace, publish_inputs(emulator, runtime="Python3.14"), tmp=tmp_path)
     assert "::warning::Runtime 'Python3.14' is not one this action knows" in run.stdout
@@ -141,7 +156,9 @@ def test_unknown_runtime_is_sent_with_a_warning(emulator: Emulator, workspace: P
     assert run.outputs == {}
 
 
-def test_wrong_secret_key_gives_401_with_guidance(emulator: Emulator, workspace: Path, tmp_path: Path) -> None:
+def test_wrong_secret_key_gives_401_with_guidance(
+    emulator: Emulator, workspace: Path, tmp_path: Path
+) -> None:
     make_tree(workspace, {"a.py": "a"})
     wrong = "wrongSecretKey000000000000000000000000000"
     run = run_action(workspace, publish_inputs(emulator, **{"secret-key": wrong}), tmp=tmp_path)
@@ -178,7 +195,7 @@ def test_redirect_is_not_followed(emulator: Emulator, workspace: Path, tmp_path:
     import threading
 
     class Redirect(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             self.send_response(307)
             self.send_header("Location", emulator.url + self.path)
             self.send_header("Content-Length", "0")
@@ -208,8 +225,13 @@ def test_unreachable_endpoint(workspace: Path, tmp_path: Path) -> None:
         port = s.getsockname()[1]
     make_tree(workspace, {"a.py": "a"})
     inputs = {
-        "name": "x", "runtime": "Python3.9", "region": "cn-north-4", "project-id": PROJECT_ID,
-        "access-key": ACCESS_KEY, "secret-key": SECRET_KEY, "endpoint": f"http://127.0.0.1:{port}",
+        "name": "x",
+        "runtime": "Python3.9",
+        "region": "cn-north-4",
+        "project-id": PROJECT_ID,
+        "access-key": ACCESS_KEY,
+        "secret-key": SECRET_KEY,
+        "endpoint": f"http://127.0.0.1:{port}",
         "timeout": "5",
     }
     run = run_action(workspace, inputs, tmp=tmp_path)
@@ -220,7 +242,9 @@ def test_unreachable_endpoint(workspace: Path, tmp_path: Path) -> None:
 
 def test_dry_run_needs_no_credentials_and_sends_nothing(workspace: Path, tmp_path: Path) -> None:
     make_tree(workspace, {"a.py": "a", "b/c.py": "c"})
-    run = run_action(workspace, {"name": "dry", "runtime": "Go1.x", "dry-run": "true"}, tmp=tmp_path)
+    run = run_action(
+        workspace, {"name": "dry", "runtime": "Go1.x", "dry-run": "true"}, tmp=tmp_path
+    )
     assert run.returncode == 0, run.log
     zip_bytes = Path(run.outputs["package_path"]).read_bytes()
     md5 = hashlib.md5(zip_bytes).hexdigest()
@@ -242,7 +266,9 @@ def test_full_file_list_only_in_debug(workspace: Path, tmp_path: Path) -> None:
 
 def test_file_names_cannot_inject_workflow_commands(workspace: Path, tmp_path: Path) -> None:
     make_tree(workspace, {"::error::fake.py": "x" * 100})
-    run = run_action(workspace, {"name": "dry", "runtime": "Go1.x", "dry-run": "true"}, tmp=tmp_path)
+    run = run_action(
+        workspace, {"name": "dry", "runtime": "Go1.x", "dry-run": "true"}, tmp=tmp_path
+    )
     assert run.returncode == 0
     assert run.errors == []
     lines = run.stdout.splitlines()
@@ -252,7 +278,9 @@ def test_file_names_cannot_inject_workflow_commands(workspace: Path, tmp_path: P
     assert any("::error::fake.py" in line for line in lines[start:end])
 
 
-def test_output_values_use_random_delimiters(emulator: Emulator, workspace: Path, tmp_path: Path) -> None:
+def test_output_values_use_random_delimiters(
+    emulator: Emulator, workspace: Path, tmp_path: Path
+) -> None:
     make_tree(workspace, {"a.py": "a"})
     run = run_action(workspace, publish_inputs(emulator), tmp=tmp_path)
     text = (tmp_path / "file_commands" / "set_output_1").read_text()
@@ -262,7 +290,9 @@ def test_output_values_use_random_delimiters(emulator: Emulator, workspace: Path
 
 
 @pytest.mark.parametrize("name", ["a", "A-b_c.9", "x" * 96])
-def test_valid_names_publish(emulator: Emulator, workspace: Path, tmp_path: Path, name: str) -> None:
+def test_valid_names_publish(
+    emulator: Emulator, workspace: Path, tmp_path: Path, name: str
+) -> None:
     make_tree(workspace, {"a.py": "a"})
     run = run_action(workspace, publish_inputs(emulator, name=name), tmp=tmp_path)
     assert run.returncode == 0, run.log

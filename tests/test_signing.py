@@ -14,20 +14,44 @@ WHEN = datetime(2020, 6, 8, 2, 39, 0, tzinfo=UTC)
 HOST = "service.endpoint.myhuaweicloud.com"
 
 
-def ours(method: str, path: str, query: list[tuple[str, str]], headers: dict[str, str], body: bytes,
-         ak: str = "AccessKey", sk: str = "SecretKey") -> str:
+def ours(
+    method: str,
+    path: str,
+    query: list[tuple[str, str]],
+    headers: dict[str, str],
+    body: bytes,
+    ak: str = "AccessKey",
+    sk: str = "SecretKey",
+) -> str:
     signed = sign_request(
-        access_key=ak, secret_key=sk, method=method, path=path, query=query,
-        headers=headers, body_sha256=hashlib.sha256(body).hexdigest(), now=WHEN,
+        access_key=ak,
+        secret_key=sk,
+        method=method,
+        path=path,
+        query=query,
+        headers=headers,
+        body_sha256=hashlib.sha256(body).hexdigest(),
+        now=WHEN,
     )
     return signed["Authorization"]
 
 
-def sdk(method: str, path: str, query: list[tuple[str, str]], headers: dict[str, str], body: bytes,
-        ak: str = "AccessKey", sk: str = "SecretKey") -> str:
+def sdk(
+    method: str,
+    path: str,
+    query: list[tuple[str, str]],
+    headers: dict[str, str],
+    body: bytes,
+    ak: str = "AccessKey",
+    sk: str = "SecretKey",
+) -> str:
     request = SdkRequest(
-        method=method, schema="https", host=HOST, resource_path=path,
-        query_params=list(query), header_params={**headers, "X-Sdk-Date": "20200608T023900Z"},
+        method=method,
+        schema="https",
+        host=HOST,
+        resource_path=path,
+        query_params=list(query),
+        header_params={**headers, "X-Sdk-Date": "20200608T023900Z"},
         body=body,
     )
     return Signer(BasicCredentials(ak, sk)).sign(request).header_params["Authorization"]
@@ -37,8 +61,11 @@ def sdk(method: str, path: str, query: list[tuple[str, str]], headers: dict[str,
     ("method", "body", "signature"),
     [
         ("GET", b"", "cfb4171acec81de07d50e53d57eb77edd537414d66ddb1d7d780f128e12cd842"),
-        ("POST", b'{"name":"test","id":1}',
-         "436b1ac0a1ae03705934bb70ef2f2e09f7bfed2117d731a38235053199323a1f"),
+        (
+            "POST",
+            b'{"name":"test","id":1}',
+            "436b1ac0a1ae03705934bb70ef2f2e09f7bfed2117d731a38235053199323a1f",
+        ),
     ],
 )
 def test_sdk_test_vectors(method: str, body: bytes, signature: str) -> None:

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Runs the action end to end against the local FunctionGraph emulator: builds a sample
+# `pip install --target`-style tree, publishes it twice, and shows outputs and summary.
+source "$(dirname "$0")/venv.sh"
+cd "$root"
+demo="$(mktemp -d)"
+trap 'kill "$emulator_pid" 2>/dev/null; rm -rf "$demo"' EXIT
+
+# A realistic tree: the pure-Python packages this project's venv already holds.
+site="$(python -c 'import requests, pathlib; print(pathlib.Path(requests.__file__).parents[1])')"
+mkdir -p "$demo/workspace/build" "$demo/runner_temp" "$demo/file_commands"
+for pkg in requests idna urllib3 charset_normalizer; do
+    cp -r "$site/$pkg" "$demo/workspace/build/"
+done
+
+PYTHONPATH=tests python -m fgs_emulator --port 0 >"$demo/emulator.log" 2>&1 &
+emulator_pid=$!
+for _ in $(seq 50); do grep -q listening "$demo/emulator.log" && break; sleep 0.1; done
+url="$(sed -n 's/^fgs-emulator listening on //p' "$demo/emulator.log")"
+[ -n "$url" ] || { echo "the emulator did not start:"; cat "$demo/emulator.log"; exit 1; }
+echo "FunctionGraph emulator at $url"
+
+publish() {
+    : >"$demo/file_commands/output" ; : >"$demo/file_commands/summary"
+    env -i PATH="$PATH" HOME="$demo" GITHUB_ACTIONS=true \
+        GITHUB_WORKSPACE="$demo/workspace" RUNNER_TEMP="$demo/runner_temp" \
+        GITHUB_OUTPUT="$demo/file_commands/output" GITHUB_STEP_SUMMARY="$demo/file_commands/summary" \
+        "INPUT_NAME=demo-requests" "INPUT_RUNTIME=python3.9" "INPUT_PATH=build" \
+        "INPUT_PREFIX=python" "INPUT_EXCLUDE=__pycache__/" "INPUT_DESCRIPTION=requests and friends" \
+        "INPUT_REGION=cn-north-4" "INPUT_PROJECT-ID=0123456789abcdef0123456789abcdef" \
+        "INPUT_ACCESS-KEY=DEMOACCESSKEY0000001" \
+        "INPUT_SECRET-KEY=demo-secret-key-0000000000000000000000" \
+        "INPUT_ENDPOINT=$url" "INPUT_DRY-RUN=" "INPUT_TIMEOUT=" "INPUT_SECURITY-TOKEN=" \
+        python -m fgs_dependency
+    echo "--- exit code $?; GITHUB_OUTPUT holds:"
+    cat "$demo/file_commands/output"
+    echo "--- GITHUB_STEP_SUMMARY holds:"
+    cat "$demo/file_commands/summary"
+}
+
+echo "=== First publish"
+publish
+echo "=== Second publish (a new version of the same dependency)"
+publish

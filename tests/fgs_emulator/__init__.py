@@ -1,0 +1,27 @@
+"""Emulator of Huawei Cloud FunctionGraph's dependency API (v2), for tests and demos.
+
+Checks run in this order, each with its reply:
+
+- framing: Transfer-Encoding, or no Content-Length on POST/PUT/PATCH -> 411 FSS.0411;
+  a malformed Content-Length -> 400 FSS.0400 (the end of the request is unknown otherwise)
+- authentication, all 401 APIGW.0301 "Incorrect IAM authentication information: ..."
+  (the real gateway uses that one code; the message tells the cases apart): missing
+  credentials, bad token, malformed Authorization, unknown AK, host or x-sdk-date not
+  signed, X-Project-Id sent unsigned, X-Sdk-Date over 15 minutes off, a signed
+  X-Sdk-Content-Sha256 that does not match the body, wrong signature
+- body size, decided from Content-Length before reading: over 12 MiB with AK/SK, over
+  60 MiB with a token -> 413 FSS.0413
+- project: project id in the path or X-Project-Id other than the configured one
+  -> 403 FSS.0403
+- routing: unknown path or method -> 404 FSS.0404; unknown dependency or version
+  -> 404 FSS.1056; non-numeric version, bad marker/maxitems/dependency_type -> 400 FSS.0400
+- create body: non-JSON Content-Type, bad JSON, unknown or missing fields, bad name,
+  long description, empty zip, over 30,000 entries, entry ending in "~" -> 400 FSS.0400;
+  depend_type -> FSS.1032; runtime -> FSS.1005; depend_file not padded standard base64
+  or not a zip -> FSS.1013; zip over 40 MiB -> FSS.1023; depend_link not https -> FSS.1010
+"""
+
+from .recording import RecordedRequest
+from .server import Emulator
+
+__all__ = ["Emulator", "RecordedRequest"]

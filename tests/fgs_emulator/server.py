@@ -1,0 +1,230 @@
+"""HTTP transport and lifecycle of the FunctionGraph dependency API emulator."""
+
+from __future__ import annotations
+
+import json
+import socket
+import sys
+import threading
+import traceback
+import uuid
+from collections.abc import Iterable, Mapping
+from email.message import Message
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qs
+
+from .api import DependencyApi
+from .errors import ApiError, invalid
+from .gateway import Gateway, parse_json
+from .recording import RecordedRequest, summarise_body
+from .store import DependencyStore
+
+DEFAULT_OWNER = "emulator-owner"
+HOST = "127.0.0.1"
+# How long to wait for the rest of a refused upload before giving up on the client.
+_DISCARD_TIMEOUT_SECONDS = 5.0
+# stop() waits up to one poll interval; the default 0.5 s would dominate short tests.
+_POLL_SECONDS = 0.01
+_METHODS_WITH_BODY = ("POST", "PUT", "PATCH")
+
+
+def _lowercase_headers(message: Message) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for name, value in message.items():
+        key = name.lower()
+        headers[key] = f"{headers[key]}, {value}" if key in headers else value
+    return headers
+
+
+def _content_length(method: str, headers: Mapping[str, str]) -> int:
+    if "transfer-encoding" in headers:
+        raise ApiError(411, "FSS.0411", "Transfer-Encoding is not supported; send Content-Length")
+    raw = headers.get("content-length")
+    if raw is None:
+        if method in _METHODS_WITH_BODY:
+            raise ApiError(411, "FSS.0411", "Content-Length is required")
+        return 0
+    raw = raw.strip()
+    if not (raw.isascii() and raw.isdigit()):
+        raise invalid(f"invalid Content-Length {raw!r}")
+    return int(raw)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, port: int, emulator: Emulator) -> None:
+        self.emulator = emulator
+        super().__init__((HOST, port), _Handler)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:
+        # Tests assert on Emulator.requests; per-request stderr lines are noise.
+        pass
+
+    def _handle(self) -> None:
+        emulator = self.server.emulator
+        request_id = uuid.uuid4().hex
+        path, _, raw_query = self.path.partition("?")
+        headers = _lowercase_headers(self.headers)
+        declared: int | None = None
+        body, parsed = b"", None
+        try:
+            declared = _content_length(self.command, headers)
+            claim = emulator._gateway.admit(headers, declared)
+            body = self.rfile.read(declared)
+            if len(body) != declared:
+                raise invalid("the request body is shorter than Content-Length")
+            parsed = parse_json(body)
+            status, payload = emulator._gateway.process(
+                self.command, path, raw_query, headers, body, parsed, claim
+            )
+        except ApiError as error:
+            status, payload = error.status, error.body(request_id)
+        except Exception:
+            traceback.print_exc(file=sys.stderr)
+            status = 500
+            payload = {"error_code": "FSS.0500", "error_msg": "internal error in the emulator"}
+        emulator._record(
+            RecordedRequest(
+                method=self.command,
+                path=path,
+                query=parse_qs(raw_query, keep_blank_values=True),
+                headers=headers,
+                body_size=len(body),
+                json=summarise_body(parsed),
+                status=status,
+            )
+        )
+        # Without a usable Content-Length the request's end is unknown: close after replying.
+        unread = -1 if declared is None else declared - len(body)
+        try:
+            self._reply(status, payload, request_id, close=unread != 0)
+            if unread > 0:
+                self._discard(unread)
+        except OSError:
+            self.close_connection = True
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _handle
+
+    def _reply(
+        self, status: int, payload: dict[str, Any] | None, request_id: str, close: bool
+    ) -> None:
+        data = b"" if payload is None else json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("X-Request-Id", request_id)
+        if status != 204:
+            self.send_header("Content-Length", str(len(data)))
+        if close:
+            # The unread body would otherwise be parsed as the next request.
+            self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(data)
+        self.wfile.flush()
+
+    def _discard(self, remaining: int) -> None:
+        """Drain a refused body without keeping it.
+
+        Closing with unread bytes pending makes the kernel send a reset, which can
+        destroy the reply before a client that is still uploading reads it.
+        """
+        self.connection.shutdown(socket.SHUT_WR)
+        self.connection.settimeout(_DISCARD_TIMEOUT_SECONDS)
+        while remaining > 0:
+            chunk = self.rfile.read1(min(remaining, 1 << 16))
+            if not chunk:
+                return
+            remaining -= len(chunk)
+
+
+class Emulator:
+    """FunctionGraph's dependency API on 127.0.0.1, for tests and demos.
+
+    All state (dependencies, recorded requests) lives in the instance.
+    """
+
+    def __init__(
+        self,
+        credentials: Mapping[str, str],
+        tokens: Iterable[str],
+        project_id: str,
+        region: str,
+        port: int = 0,
+        *,
+        owner: str = DEFAULT_OWNER,
+    ) -> None:
+        self.project_id = project_id
+        self.region = region
+        self.owner = owner
+        self._requested_port = port
+        self._store = DependencyStore(owner=owner, region=region)
+        api = DependencyApi(self._store, project_id)
+        self._gateway = Gateway(credentials, frozenset(tokens), api)
+        self._requests: list[RecordedRequest] = []
+        self._requests_lock = threading.Lock()
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> Emulator:
+        if self._server is not None:
+            raise RuntimeError("the emulator is already running")
+        self._server = _Server(self._requested_port, self)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": _POLL_SECONDS},
+            name="fgs-emulator",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        server, thread = self._server, self._thread
+        if server is None:
+            return
+        server.shutdown()
+        server.server_close()
+        if thread is not None:
+            thread.join()
+        self._server = self._thread = None
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("the emulator is not running")
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Every request received, in arrival order (the live list)."""
+        return self._requests
+
+    def versions(self, name: str) -> list[dict[str, Any]]:
+        """Stored versions of dependency `name`, oldest first (copies)."""
+        return self._store.versions(name)
+
+    def _record(self, request: RecordedRequest) -> None:
+        with self._requests_lock:
+            self._requests.append(request)

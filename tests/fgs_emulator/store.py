@@ -1,0 +1,135 @@
+"""In-memory dependencies and their versions for one project."""
+
+from __future__ import annotations
+
+import copy
+import secrets
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import dependency_not_found
+from .validation import NewVersion
+
+Version = dict[str, Any]
+# Fields of a list-dependencies item, taken from the dependency's newest version.
+_DEPENDENCY_FIELDS = (
+    "name",
+    "runtime",
+    "etag",
+    "size",
+    "owner",
+    "link",
+    "file_name",
+    "description",
+    "version",
+    "last_modified",
+)
+
+
+@dataclass
+class _Dependency:
+    dep_id: str
+    name: str
+    versions: list[Version] = field(default_factory=list)
+    # Deleted version numbers are never reused, as in the service.
+    last_number: int = 0
+
+
+class DependencyStore:
+    def __init__(self, owner: str, region: str) -> None:
+        self._owner = owner
+        self._region = region
+        self._lock = threading.Lock()
+        self._by_name: dict[str, _Dependency] = {}
+
+    def _link(self, version_id: str) -> str:
+        region = self._region
+        return (
+            f"https://functiongraph-{region}.obs.{region}.myhuaweicloud.com"
+            f"/depends/{self._owner}/{version_id}.zip"
+        )
+
+    def create(self, new: NewVersion) -> Version:
+        with self._lock:
+            dependency = self._by_name.get(new.name)
+            if dependency is None:
+                dependency = _Dependency(dep_id=str(uuid.uuid4()), name=new.name)
+                self._by_name[new.name] = dependency
+            dependency.last_number += 1
+            version_id = str(uuid.uuid4())
+            version: Version = {
+                "id": version_id,
+                "owner": self._owner,
+                "link": self._link(version_id),
+                "runtime": new.runtime,
+                "etag": new.etag,
+                "size": new.size,
+                "name": new.name,
+                "description": new.description,
+                "file_name": f"{new.name}.zip",
+                "version": dependency.last_number,
+                "dep_id": dependency.dep_id,
+                "last_modified": int(time.time()),
+            }
+            dependency.versions.append(version)
+            return copy.deepcopy(version)
+
+    def list_dependencies(self, name: str | None, runtime: str | None) -> list[Version]:
+        """Newest version of each matching dependency, oldest dependency first.
+
+        `name` matches as a substring, so clients must pick the exact name themselves.
+        """
+        with self._lock:
+            items = []
+            for dependency in self._by_name.values():
+                if not dependency.versions:
+                    continue
+                newest = dependency.versions[-1]
+                if name is not None and name not in dependency.name:
+                    continue
+                if runtime is not None and newest["runtime"] != runtime:
+                    continue
+                item = {"id": dependency.dep_id}
+                item.update({key: newest[key] for key in _DEPENDENCY_FIELDS})
+                items.append(item)
+            return items
+
+    def _find(self, dep_id: str) -> _Dependency:
+        for dependency in self._by_name.values():
+            if dependency.dep_id == dep_id and dependency.versions:
+                return dependency
+        raise dependency_not_found(f"dependency {dep_id} does not exist")
+
+    def list_versions(self, dep_id: str) -> list[Version]:
+        with self._lock:
+            return copy.deepcopy(self._find(dep_id).versions)
+
+    def _index(self, dependency: _Dependency, number: int) -> int:
+        for index, version in enumerate(dependency.versions):
+            if version["version"] == number:
+                return index
+        raise dependency_not_found(f"version {number} of dependency {dependency.dep_id} not found")
+
+    def show(self, dep_id: str, number: int) -> Version:
+        with self._lock:
+            dependency = self._find(dep_id)
+            version = copy.deepcopy(dependency.versions[self._index(dependency, number)])
+        # Stands in for an OBS presigned URL: secret-like, different on every call.
+        version["download_link"] = (
+            f"{version['link']}?AccessKeyId={secrets.token_hex(10).upper()}"
+            f"&Expires={int(time.time()) + 600}&Signature={secrets.token_urlsafe(21)}"
+        )
+        return version
+
+    def delete(self, dep_id: str, number: int) -> None:
+        with self._lock:
+            dependency = self._find(dep_id)
+            del dependency.versions[self._index(dependency, number)]
+
+    def versions(self, name: str) -> list[Version]:
+        with self._lock:
+            dependency = self._by_name.get(name)
+            return copy.deepcopy(dependency.versions) if dependency else []
