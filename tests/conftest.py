@@ -170,3 +170,19 @@ def make_tree(root: Path, files: Mapping[str, bytes | str]) -> Path:
             content = content.encode()
         path.write_bytes(content)
     return root
+
+
+@pytest.fixture(scope="session")
+def report_rows() -> list[str]:
+    """Lines a test module wants shown after the run (e.g. the fault matrix)."""
+    return REPORT_ROWS
+
+
+REPORT_ROWS: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if REPORT_ROWS:
+        terminalreporter.section("fault matrix")
+        for line in REPORT_ROWS:
+            terminalreporter.write_line(line)

@@ -5,15 +5,10 @@ import tempfile
 import traceback
 from pathlib import Path
 
-import requests
-
-from . import client, packaging, report, runner
+from . import client, packaging, publish, report, runner
 from .errors import ActionError
 from .packaging import Package
 from .settings import InputErrors, Inputs, read_inputs
-
-# The API gateway refuses AK/SK-signed requests with bodies over 12 MB.
-SIGNED_BODY_LIMIT = 12 * 1024 * 1024
 
 
 def _secrets(inputs: Inputs) -> list[str]:
@@ -45,25 +40,7 @@ def make_package(inputs: Inputs) -> Package:
     )
 
 
-def check_route(package: Package, body_size: int) -> None:
-    """Refuse, before anything is sent, a package the inline route cannot carry."""
-    mib = package.size / 1024 / 1024
-    if package.size > packaging.INLINE_LIMIT:
-        raise ActionError(
-            f"The zip is {mib:.1f} MiB; FunctionGraph takes at most 40 MiB inline. "
-            "Leave files out with 'exclude' (tests, docs, source maps)."
-        )
-    if body_size > SIGNED_BODY_LIMIT:
-        raise ActionError(
-            f"The zip is {mib:.1f} MiB, so the request would be {body_size / 1024 / 1024:.1f} "
-            "MiB; the API gateway takes AK/SK-signed requests of at most 12 MiB (a zip of about "
-            "8.9 MiB). Leave files out with 'exclude'."
-        )
-
-
-def publish(inputs: Inputs, package: Package) -> dict[str, str]:
-    body = client.version_body(inputs.name, inputs.runtime, inputs.description, package.path)
-    check_route(package, len(body))
+def publish_package(inputs: Inputs, package: Package) -> tuple[dict[str, str], str]:
     connection = client.Connection(
         endpoint=inputs.api_endpoint,
         project_id=inputs.project_id,
@@ -72,18 +49,24 @@ def publish(inputs: Inputs, package: Package) -> dict[str, str]:
         security_token=inputs.security_token.get_secret_value(),
         timeout=inputs.timeout,
     )
-    runner.info(
-        f"Creating a version of '{inputs.name}' ({inputs.runtime}) at {inputs.api_endpoint}"
+    request = publish.Request(
+        name=inputs.name,
+        runtime=inputs.runtime,
+        description=inputs.description,
+        if_unchanged=inputs.if_unchanged,
+        retries=inputs.retries,
     )
-    with requests.Session() as session:
-        version = client.create_version(session, connection, body)
-    if version.etag.lower() != package.md5 or version.size != package.size:
-        raise ActionError(
-            f"FunctionGraph stored {version.size} bytes with MD5 {version.etag}, but the package "
-            f"is {package.size} bytes with MD5 {package.md5}: it was altered in transit. "
-            f"Version {version.version} of '{version.name}' should not be used; run the job again."
+    runner.info(f"Publishing '{inputs.name}' ({inputs.runtime}) at {inputs.api_endpoint}")
+    outcome = publish.publish(connection, request, package)
+    version = outcome.version
+    if outcome.skipped:
+        title = (
+            f"Unchanged: version {version.version} of '{version.name}' already holds this "
+            "package; nothing published"
         )
-    return {
+    else:
+        title = f"Published '{version.name}' version {version.version}"
+    outputs = {
         "dep_id": version.dep_id,
         "version": str(version.version),
         "etag": version.etag,
@@ -91,7 +74,9 @@ def publish(inputs: Inputs, package: Package) -> dict[str, str]:
         "size": str(version.size),
         "file_name": version.file_name,
         "link": version.link,
+        "skipped": str(outcome.skipped).lower(),
     }
+    return outputs, title
 
 
 def run_action(inputs: Inputs) -> None:
@@ -111,11 +96,11 @@ def run_action(inputs: Inputs) -> None:
             "size": str(package.size),
             "file_name": package.path.name,
             "link": "",
+            "skipped": "false",
         }
         title = f"Dry run: package for '{inputs.name}' built, nothing published"
     else:
-        outputs = publish(inputs, package)
-        title = f"Published '{inputs.name}' version {outputs['version']}"
+        outputs, title = publish_package(inputs, package)
     outputs |= {
         "package_path": str(package.path),
         "package_md5": package.md5,

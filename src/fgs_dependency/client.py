@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,14 +11,19 @@ from urllib.parse import quote, urlsplit
 
 import requests
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from urllib3.exceptions import NewConnectionError
 
 from .body import JsonWithFile
 from .errors import ActionError
+from .retry import RETRYABLE_STATUSES, TransientError, parse_retry_after
 from .signing import EMPTY_BODY_SHA256, canonical_query, sign_request
 
 # Error replies are small; anything larger is not FunctionGraph talking.
 _MAX_REPLY = 1024 * 1024
 _ID = r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$"
+# A hostile or broken server must not keep a paging loop going for ever.
+_MAX_PAGES = 200
+_PAGE_SIZE = 400
 
 
 @dataclass(frozen=True)
@@ -97,8 +103,10 @@ def call(
     *,
     query: Sequence[tuple[str, str]] = (),
     body: JsonWithFile | None = None,
+    body_sha256: str | None = None,
 ) -> Any:
-    """Send one signed request; return the decoded JSON reply or raise ApiError."""
+    """Send one signed request; return the decoded JSON reply. Raises TransientError
+    for what is worth another try, ApiError or ActionError for what is not."""
     headers = {
         "Content-Type": "application/json",
         "Host": urlsplit(connection.endpoint).netloc,
@@ -113,7 +121,7 @@ def call(
         path=path,
         query=query,
         headers=headers,
-        body_sha256=body.sha256() if body else EMPTY_BODY_SHA256,
+        body_sha256=body_sha256 or (body.sha256() if body else EMPTY_BODY_SHA256),
     )
     try:
         response = session.request(
@@ -132,22 +140,41 @@ def call(
             f"TLS verification of {urlsplit(connection.endpoint).hostname} failed ({err}). "
             "For a private CA set REQUESTS_CA_BUNDLE or SSL_CERT_FILE to its bundle."
         ) from None
+    except requests.exceptions.ConnectTimeout:
+        raise TransientError(
+            f"could not connect to {connection.endpoint} within {connection.timeout:g} s",
+            maybe_committed=False,
+        ) from None
     except requests.exceptions.Timeout:
-        raise ActionError(
-            f"FunctionGraph did not answer within {connection.timeout:g} s; raise 'timeout' "
-            "or try again"
+        raise TransientError(
+            f"no answer within {connection.timeout:g} s ('timeout')", maybe_committed=True
         ) from None
     except requests.exceptions.ConnectionError as err:
-        raise ActionError(
-            f"Could not reach {connection.endpoint}: {err.__class__.__name__}. "
-            "Check 'endpoint' and 'region', and that the runner can reach the internet."
+        if _never_connected(err):
+            raise TransientError(
+                f"could not connect to {connection.endpoint}; check 'endpoint' and 'region', "
+                "and that the runner can reach the internet",
+                maybe_committed=False,
+            ) from None
+        raise TransientError(
+            "the connection broke before the reply arrived", maybe_committed=True
         ) from None
     with response:
         return _reply(response)
 
 
+def _never_connected(err: requests.exceptions.ConnectionError) -> bool:
+    reason = getattr(err.args[0], "reason", None) if err.args else None
+    return isinstance(reason, NewConnectionError)
+
+
 def _reply(response: requests.Response) -> Any:
-    raw = response.raw.read(_MAX_REPLY + 1, decode_content=True)
+    try:
+        raw = response.raw.read(_MAX_REPLY + 1, decode_content=True)
+    except (OSError, ValueError, requests.exceptions.RequestException) as err:
+        raise TransientError(
+            f"the reply broke off ({err.__class__.__name__})", maybe_committed=True
+        ) from None
     request_id = response.headers.get("X-Request-Id", "")
     if 300 <= response.status_code < 400:
         raise ApiError(
@@ -165,6 +192,13 @@ def _reply(response: requests.Response) -> Any:
         document = json.loads(raw) if raw else None
     except ValueError:
         document = None
+    if response.status_code in RETRYABLE_STATUSES:
+        raise TransientError(
+            _error_message(response.status_code, document, request_id),
+            # A throttled request never reached the service.
+            maybe_committed=response.status_code != 429,
+            retry_after=parse_retry_after(response.headers.get("Retry-After")),
+        )
     if response.status_code >= 400:
         raise ApiError(
             _error_message(response.status_code, document, request_id), response.status_code
@@ -206,15 +240,64 @@ def version_body(name: str, runtime: str, description: str, zip_path: Path) -> J
 
 
 def create_version(
-    session: requests.Session, connection: Connection, body: JsonWithFile
+    session: requests.Session, connection: Connection, body: JsonWithFile, body_sha256: str
 ) -> DependencyVersion:
+    """One create request; retrying it safely is the caller's business."""
     path = f"/v2/{connection.project_id}/fgs/dependencies/version"
-    reply = call(session, connection, "POST", path, body=body)
+    reply = call(session, connection, "POST", path, body=body, body_sha256=body_sha256)
+    return _validated(reply, "The create reply")
+
+
+def _validated(reply: Any, what: str) -> DependencyVersion:
     try:
         return DependencyVersion.model_validate(reply)
     except ValidationError as err:
         fields = ", ".join(sorted({str(e["loc"][0]) for e in err.errors() if e["loc"]}))
         raise ActionError(
-            f"FunctionGraph's reply lacks or mangles: {fields or 'its body'}; "
+            f"{what} from FunctionGraph lacks or mangles: {fields or 'its body'}; "
             "nothing was written to the outputs"
         ) from None
+
+
+def _pages(
+    session: requests.Session, connection: Connection, path: str, query: list[tuple[str, str]]
+) -> list[Any]:
+    """Every item of a paged list (`marker` is an offset; the end is an empty page, or a
+    `next_marker` of 0 or one seen before)."""
+    items: list[Any] = []
+    marker, seen = 0, set()
+    for _ in range(_MAX_PAGES):
+        page_query = [*query, ("marker", str(marker)), ("maxitems", str(_PAGE_SIZE))]
+        reply = call(session, connection, "GET", path, query=page_query)
+        page = reply.get("dependencies") if isinstance(reply, dict) else None
+        if not isinstance(page, list):
+            raise ActionError(f"FunctionGraph's list reply for {path} has no 'dependencies' list")
+        items += page
+        seen.add(marker)
+        next_marker = reply.get("next_marker")
+        if not page or not isinstance(next_marker, int) or next_marker <= 0 or next_marker in seen:
+            return items
+        marker = next_marker
+    raise ActionError(f"FunctionGraph's list for {path} did not end after {_MAX_PAGES} pages")
+
+
+def find_dependency(session: requests.Session, connection: Connection, name: str) -> str | None:
+    """The id of the caller's dependency called exactly `name`, if there is one."""
+    path = f"/v2/{connection.project_id}/fgs/dependencies"
+    query = [("name", name), ("dependency_type", "private")]
+    for item in _pages(session, connection, path, query):
+        if isinstance(item, dict) and item.get("name") == name:
+            dep_id = item.get("dep_id") or item.get("id")
+            if isinstance(dep_id, str) and re.fullmatch(_ID, dep_id):
+                return dep_id
+    return None
+
+
+def list_versions(
+    session: requests.Session, connection: Connection, dep_id: str
+) -> list[DependencyVersion]:
+    path = f"/v2/{connection.project_id}/fgs/dependencies/{dep_id}/version"
+    versions = [
+        _validated(item, "A version listed") for item in _pages(session, connection, path, [])
+    ]
+    return sorted(versions, key=lambda v: v.version)

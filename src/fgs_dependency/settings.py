@@ -95,6 +95,8 @@ class Inputs(BaseSettings):
     prefix: str = Field("", validation_alias=_input("prefix"))
     dry_run: bool = Field(False, validation_alias=_input("dry-run"))
     timeout: float = Field(60.0, validation_alias=_input("timeout"))
+    if_unchanged: str = Field("skip", validation_alias=_input("if-unchanged"))
+    retries: int = Field(3, validation_alias=_input("retries"))
 
     # The runner's own variables, not inputs.
     workspace: Path = Field(Path(), validation_alias="GITHUB_WORKSPACE")
@@ -229,6 +231,25 @@ class Inputs(BaseSettings):
         if not 1 <= seconds <= 3600:
             raise ValueError("must be a number of seconds from 1 to 3600")
         return seconds
+
+    @field_validator("if_unchanged", mode="before")
+    @classmethod
+    def _parse_if_unchanged(cls, value: Any) -> Any:
+        choice = value.strip().lower() if isinstance(value, str) else value
+        if choice not in ("skip", "publish"):
+            raise ValueError(
+                "must be 'skip' (reuse the newest version when it holds the same package) "
+                "or 'publish' (always create a version)"
+            )
+        return choice
+
+    @field_validator("retries", mode="before")
+    @classmethod
+    def _parse_retries(cls, value: Any) -> Any:
+        text = value.strip() if isinstance(value, str) else str(value)
+        if not text.isdigit() or int(text) > 10:
+            raise ValueError("must be a whole number from 0 to 10")
+        return int(text)
 
     @field_validator("source_date_epoch", mode="before")
     @classmethod

@@ -19,9 +19,15 @@ Checks run in this order, each with its reply:
   long description, empty zip, over 30,000 entries, entry ending in "~" -> 400 FSS.0400;
   depend_type -> FSS.1032; runtime -> FSS.1005; depend_file not padded standard base64
   or not a zip -> FSS.1013; zip over 40 MiB -> FSS.1023; depend_link not https -> FSS.1010
+
+
+Tests can schedule faults for the next calls of an operation with Emulator.inject
+(see faults.py): an error status with Retry-After, a reset before the body is read, a
+commit followed by a dropped connection, or a reply slower than the client's timeout.
 """
 
+from .faults import CommitThenDrop, Reset, SlowReply, Status
 from .recording import RecordedRequest
 from .server import Emulator
 
-__all__ = ["Emulator", "RecordedRequest"]
+__all__ = ["CommitThenDrop", "Emulator", "RecordedRequest", "Reset", "SlowReply", "Status"]

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import socket
+import struct
 import sys
 import threading
+import time
 import traceback
 import uuid
+from collections import deque
 from collections.abc import Iterable, Mapping
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,6 +20,7 @@ from urllib.parse import parse_qs
 
 from .api import DependencyApi
 from .errors import ApiError, invalid
+from .faults import OPERATIONS, CommitThenDrop, Fault, Reset, SlowReply, Status, operation_of
 from .gateway import Gateway, parse_json
 from .recording import RecordedRequest, summarise_body
 from .store import DependencyStore
@@ -52,6 +56,10 @@ def _content_length(method: str, headers: Mapping[str, str]) -> int:
     return int(raw)
 
 
+class _Dropped(Exception):
+    """The injected fault ends the request without a reply."""
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
@@ -73,10 +81,20 @@ class _Handler(BaseHTTPRequestHandler):
         request_id = uuid.uuid4().hex
         path, _, raw_query = self.path.partition("?")
         headers = _lowercase_headers(self.headers)
+        fault = emulator._take_fault(operation_of(self.command, path))
         declared: int | None = None
         body, parsed = b"", None
+        extra_headers: dict[str, str] = {}
         try:
             declared = _content_length(self.command, headers)
+            if isinstance(fault, Reset):
+                raise _Dropped
+            if isinstance(fault, Status):
+                body = self.rfile.read(declared)
+                code, message = fault.error()
+                if fault.retry_after is not None:
+                    extra_headers["Retry-After"] = str(fault.retry_after)
+                raise ApiError(fault.status, code, message)
             claim = emulator._gateway.admit(headers, declared)
             body = self.rfile.read(declared)
             if len(body) != declared:
@@ -85,6 +103,8 @@ class _Handler(BaseHTTPRequestHandler):
             status, payload = emulator._gateway.process(
                 self.command, path, raw_query, headers, body, parsed, claim
             )
+        except _Dropped:
+            status, payload = 0, None
         except ApiError as error:
             status, payload = error.status, error.body(request_id)
         except Exception:
@@ -102,24 +122,42 @@ class _Handler(BaseHTTPRequestHandler):
                 status=status,
             )
         )
+        if isinstance(fault, Reset | CommitThenDrop):
+            self._drop()
+            return
+        if isinstance(fault, SlowReply):
+            time.sleep(fault.seconds)
         # Without a usable Content-Length the request's end is unknown: close after replying.
         unread = -1 if declared is None else declared - len(body)
         try:
-            self._reply(status, payload, request_id, close=unread != 0)
+            self._reply(status, payload, request_id, close=unread != 0, extra=extra_headers)
             if unread > 0:
                 self._discard(unread)
         except OSError:
             self.close_connection = True
 
+    def _drop(self) -> None:
+        """Close the connection with a reset, as a crashed backend or a network fault would."""
+        self.close_connection = True
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.connection.close()
+
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _handle
 
     def _reply(
-        self, status: int, payload: dict[str, Any] | None, request_id: str, close: bool
+        self,
+        status: int,
+        payload: dict[str, Any] | None,
+        request_id: str,
+        close: bool,
+        extra: Mapping[str, str],
     ) -> None:
         data = b"" if payload is None else json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("X-Request-Id", request_id)
+        for name, value in extra.items():
+            self.send_header(name, value)
         if status != 204:
             self.send_header("Content-Length", str(len(data)))
         if close:
@@ -171,6 +209,7 @@ class Emulator:
         self._requests_lock = threading.Lock()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        self._faults: dict[str, deque[Fault]] = {}
 
     def start(self) -> Emulator:
         if self._server is not None:
@@ -224,6 +263,18 @@ class Emulator:
     def versions(self, name: str) -> list[dict[str, Any]]:
         """Stored versions of dependency `name`, oldest first (copies)."""
         return self._store.versions(name)
+
+    def inject(self, operation: str, fault: Fault, times: int = 1) -> None:
+        """Make the next `times` calls of `operation` (see faults.OPERATIONS) fail so."""
+        if operation not in OPERATIONS:
+            raise ValueError(f"unknown operation {operation!r}; one of {OPERATIONS}")
+        with self._requests_lock:
+            self._faults.setdefault(operation, deque()).extend([fault] * times)
+
+    def _take_fault(self, operation: str | None) -> Fault | None:
+        with self._requests_lock:
+            pending = self._faults.get(operation or "")
+            return pending.popleft() if pending else None
 
     def _record(self, request: RecordedRequest) -> None:
         with self._requests_lock:

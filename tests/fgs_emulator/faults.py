@@ -1,0 +1,69 @@
+"""Faults a test can schedule for the next calls of one operation.
+
+Each mirrors a way the real network or service fails, and where it strikes decides
+whether the operation took effect: a Status or a Reset happens before anything is
+committed; CommitThenDrop and SlowReply commit and then lose or delay the reply, which
+is what makes a retried create dangerous.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Operations by method and path, as the tests name them.
+_OPERATIONS = (
+    ("POST", re.compile(r"/v2/[^/]+/fgs/dependencies/version"), "create"),
+    ("GET", re.compile(r"/v2/[^/]+/fgs/dependencies"), "list_dependencies"),
+    ("GET", re.compile(r"/v2/[^/]+/fgs/dependencies/[^/]+/version"), "list_versions"),
+    ("GET", re.compile(r"/v2/[^/]+/fgs/dependencies/[^/]+/version/[^/]+"), "show"),
+    ("DELETE", re.compile(r"/v2/[^/]+/fgs/dependencies/[^/]+/version/[^/]+"), "delete"),
+)
+OPERATIONS = tuple(name for _, _, name in _OPERATIONS)
+
+# What the gateway or the service says with each status.
+_STATUS_ERRORS = {
+    429: ("APIGW.0308", "The throttling threshold has been reached"),
+    500: ("FSS.0500", "Internal error"),
+    502: ("APIGW.0502", "Bad gateway: the backend failed to answer"),
+    503: ("FSS.0503", "Service unavailable"),
+    504: ("APIGW.0504", "Backend timeout"),
+}
+
+
+def operation_of(method: str, path: str) -> str | None:
+    for verb, pattern, name in _OPERATIONS:
+        if method == verb and pattern.fullmatch(path):
+            return name
+    return None
+
+
+@dataclass(frozen=True)
+class Status:
+    """Answer with this error status (and Retry-After, when given) without acting."""
+
+    status: int
+    retry_after: int | None = None
+
+    def error(self) -> tuple[str, str]:
+        return _STATUS_ERRORS.get(self.status, ("FSS.0500", "Injected failure"))
+
+
+@dataclass(frozen=True)
+class Reset:
+    """Reset the connection before reading the body: nothing is committed."""
+
+
+@dataclass(frozen=True)
+class CommitThenDrop:
+    """Act on the request, then close the connection without replying."""
+
+
+@dataclass(frozen=True)
+class SlowReply:
+    """Act on the request, then wait `seconds` before replying (past the client's timeout)."""
+
+    seconds: float
+
+
+Fault = Status | Reset | CommitThenDrop | SlowReply
