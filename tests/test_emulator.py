@@ -374,9 +374,8 @@ def test_create_accepts_edge_values(emu: Emulator) -> None:
         assert signed_call(emu, "POST", f"{BASE}/version", create_body(name)).status_code == 200
     obs = create_body("from-obs", depend_type="obs", depend_link="https://b.example/x.zip")
     del obs["depend_file"]
-    reply = signed_call(emu, "POST", f"{BASE}/version", obs)
-    assert reply.status_code == 200, reply.text
-    assert reply.json()["size"] == 0
+    # The link must name an object this emulator's OBS holds.
+    assert_error(signed_call(emu, "POST", f"{BASE}/version", obs), 400, "FSS.1010", "no object")
 
 
 def test_too_many_zip_entries(emu: Emulator) -> None:

@@ -34,6 +34,18 @@ BAD_VALUES = [
     ("path", "notes.txt", "must be a folder, or a ready .zip"),
     ("path", "broken.zip", "not a valid zip"),
     ("path", "empty", "holds no files"),
+    ("if-unchanged", "maybe", "must be 'skip'"),
+    ("retries", "many", "whole number from 0 to 10"),
+    ("retries", "11", "whole number from 0 to 10"),
+    ("depend-type", "s3", "auto (inline when it fits"),
+    ("api", "v3", "version (create dependency version"),
+    ("obs-bucket", "Bad_Bucket", "OBS bucket name"),
+    ("obs-key", "/absolute.zip", "not starting with '/'"),
+    ("obs-endpoint", "http://obs.example.com", "only for a loopback host"),
+    ("iam-endpoint", "https://iam.example.com/v3", "bare https://host"),
+    ("depend-link", "ftp://bucket/x.zip", "https:// URL"),
+    ("auth-token", "two words", "spaces or control characters"),
+    ("iam-user", "u" * 65, "at most 64 characters"),
 ]
 
 
@@ -76,7 +88,16 @@ def test_all_bad_inputs_are_reported_at_once(workspace: Path, tmp_path: Path) ->
     assert named == ["dry-run", "name", "runtime", "timeout"]
 
 
-def test_missing_credentials_list_the_inputs_and_variables(workspace: Path, tmp_path: Path) -> None:
+def test_missing_region_names_the_input_and_variable(workspace: Path, tmp_path: Path) -> None:
+    make_tree(workspace, {"a.py": "a"})
+    run = run_action(workspace, {"name": "x", "runtime": "Python3.9"}, tmp=tmp_path)
+    assert run.returncode == 1
+    [error] = run.errors
+    assert "Input 'region'" in error and "HUAWEI_CLOUD_REGION" in error
+    assert "dry-run: true" in error
+
+
+def test_half_given_keys_name_the_missing_input(workspace: Path, tmp_path: Path) -> None:
     make_tree(workspace, {"a.py": "a"})
     run = run_action(
         workspace,
@@ -85,10 +106,8 @@ def test_missing_credentials_list_the_inputs_and_variables(workspace: Path, tmp_
     )
     assert run.returncode == 1
     [error] = run.errors
-    assert "'project-id' (or HUAWEI_CLOUD_PROJECT_ID)" in error
-    assert "'access-key' (or HUAWEI_CLOUD_ACCESS_KEY_ID)" in error
-    assert "'secret-key'" not in error
-    assert "dry-run: true" in error
+    assert "'secret-key' given without 'access-key'" in error
+    assert "HUAWEI_CLOUD_ACCESS_KEY_ID" in error
     assert_no_secrets(run)
 
 
@@ -119,3 +138,15 @@ def test_bad_source_date_epoch_names_the_variable(workspace: Path, tmp_path: Pat
     )
     assert run.returncode == 1
     assert "SOURCE_DATE_EPOCH" in run.errors[0]
+
+
+def test_obs_without_bucket_names_the_bucket_input(
+    emulator: Emulator, workspace: Path, tmp_path: Path
+) -> None:
+    make_tree(workspace, {"a.py": "a"})
+    run = run_action(workspace, publish_inputs(emulator, **{"depend-type": "obs"}), tmp=tmp_path)
+    assert run.returncode == 1
+    assert run.errors == [
+        "::error::Input 'obs-bucket': depend-type 'obs' needs the bucket to upload to"
+    ]
+    assert emulator.requests == []

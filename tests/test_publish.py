@@ -187,7 +187,8 @@ def test_package_too_large_for_signed_request_fails_before_upload(
     run = run_action(workspace, publish_inputs(emulator), tmp=tmp_path)
     assert run.returncode == 1
     [error] = run.errors
-    assert "AK/SK-signed requests of at most 12 MiB" in error
+    assert "12 MiB the API gateway takes from AK/SK-signed requests" in error
+    assert "set 'obs-bucket'" in error
     assert emulator.requests == []
 
 

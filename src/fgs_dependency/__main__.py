@@ -5,14 +5,22 @@ import tempfile
 import traceback
 from pathlib import Path
 
-from . import client, packaging, publish, report, runner
+import requests
+
+from . import client, packaging, publish, report, runner, signin
 from .errors import ActionError
 from .packaging import Package
 from .settings import InputErrors, Inputs, read_inputs
 
 
 def _secrets(inputs: Inputs) -> list[str]:
-    values = [inputs.secret_key, inputs.security_token, inputs.access_key]
+    values = [
+        inputs.secret_key,
+        inputs.security_token,
+        inputs.access_key,
+        inputs.auth_token,
+        inputs.iam_password,
+    ]
     return [v.get_secret_value() for v in values if v.get_secret_value()]
 
 
@@ -40,37 +48,54 @@ def make_package(inputs: Inputs) -> Package:
     )
 
 
-def publish_package(inputs: Inputs, package: Package) -> tuple[dict[str, str], str]:
-    connection = client.Connection(
-        endpoint=inputs.api_endpoint,
-        project_id=inputs.project_id,
-        access_key=inputs.access_key.get_secret_value(),
-        secret_key=inputs.secret_key.get_secret_value(),
-        security_token=inputs.security_token.get_secret_value(),
-        timeout=inputs.timeout,
-    )
+def publish_package(inputs: Inputs, package: Package | None) -> tuple[dict[str, str], str]:
     request = publish.Request(
         name=inputs.name,
         runtime=inputs.runtime,
         description=inputs.description,
         if_unchanged=inputs.if_unchanged,
         retries=inputs.retries,
+        legacy_api=inputs.api == "legacy",
+        depend_type=inputs.depend_type,
+        obs_bucket=inputs.obs_bucket,
+        obs_key=inputs.obs_key,
+        depend_link=inputs.depend_link,
     )
-    runner.info(f"Publishing '{inputs.name}' ({inputs.runtime}) at {inputs.api_endpoint}")
-    outcome = publish.publish(connection, request, package)
+    if package is not None:  # refuse what cannot be sent before signing in
+        publish.choose_route(request, package, signed=inputs.sign_in_method() == "aksk")
+    with requests.Session() as session:
+        credentials, project_id = signin.sign_in(session, inputs)
+        destination = publish.Destination(
+            functiongraph=client.Connection(
+                endpoint=inputs.api_endpoint,
+                credentials=credentials,
+                timeout=inputs.timeout,
+                project_id=project_id,
+            ),
+            obs_endpoint=inputs.obs_api_endpoint,
+            obs_keys=lambda: signin.obs_keys(session, inputs, credentials),
+        )
+        runner.info(f"Publishing '{inputs.name}' ({inputs.runtime}) at {inputs.api_endpoint}")
+        outcome = publish.publish(destination, request, package)
     version = outcome.version
+    number = "" if version.version is None else str(version.version)
     if outcome.skipped:
         title = (
-            f"Unchanged: version {version.version} of '{version.name}' already holds this "
-            "package; nothing published"
+            f"Unchanged: version {number} of '{version.name}' already holds this package; "
+            "nothing published"
+        )
+    elif request.legacy_api:
+        title = (
+            f"Published '{version.name}' with the legacy create-dependency API "
+            f"(dependency {version.dep_id}; that API has no version numbers)"
         )
     else:
-        title = f"Published '{version.name}' version {version.version}"
+        title = f"Published '{version.name}' version {number}"
     outputs = {
         "dep_id": version.dep_id,
-        "version": str(version.version),
+        "version": number,
         "etag": version.etag,
-        "version_id": version.id,
+        "version_id": "" if request.legacy_api else version.id,
         "size": str(version.size),
         "file_name": version.file_name,
         "link": version.link,
@@ -85,26 +110,30 @@ def run_action(inputs: Inputs) -> None:
             f"Runtime '{inputs.runtime}' is not one this action knows; it is sent as given, "
             "and FunctionGraph will refuse it if it does not know it either"
         )
-    package = make_package(inputs)
-    report.log_package(package)
+    package: Package | None = None
+    if inputs.depend_link:
+        runner.info("Using the zip already in OBS at 'depend-link': 'path' is not packaged")
+    else:
+        package = make_package(inputs)
+        report.log_package(package)
     if inputs.dry_run:
         outputs = {
             "dep_id": "",
             "version": "",
-            "etag": package.md5,
+            "etag": package.md5 if package else "",
             "version_id": "",
-            "size": str(package.size),
-            "file_name": package.path.name,
+            "size": str(package.size) if package else "",
+            "file_name": package.path.name if package else "",
             "link": "",
             "skipped": "false",
         }
-        title = f"Dry run: package for '{inputs.name}' built, nothing published"
+        title = f"Dry run: nothing published for '{inputs.name}'"
     else:
         outputs, title = publish_package(inputs, package)
     outputs |= {
-        "package_path": str(package.path),
-        "package_md5": package.md5,
-        "file_count": str(package.file_count),
+        "package_path": str(package.path) if package else "",
+        "package_md5": package.md5 if package else "",
+        "file_count": str(package.file_count) if package else "",
     }
     runner.set_outputs(outputs)
     runner.info(title)

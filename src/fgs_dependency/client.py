@@ -1,9 +1,8 @@
-"""The FunctionGraph API client: signed requests, and errors a user can act on."""
+"""JSON APIs (FunctionGraph, IAM): authenticated requests, and errors a user can act on."""
 
+import hashlib
 import json
-import os
-import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,15 +10,14 @@ from urllib.parse import quote, urlsplit
 
 import requests
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from urllib3.exceptions import NewConnectionError
 
 from .body import JsonWithFile
+from .credentials import AkSk, Credentials, Token, authenticate
 from .errors import ActionError
 from .retry import RETRYABLE_STATUSES, TransientError, parse_retry_after
-from .signing import EMPTY_BODY_SHA256, canonical_query, sign_request
+from .signing import EMPTY_BODY_SHA256, canonical_query
+from .transport import send
 
-# Error replies are small; anything larger is not FunctionGraph talking.
-_MAX_REPLY = 1024 * 1024
 _ID = r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$"
 # A hostile or broken server must not keep a paging loop going for ever.
 _MAX_PAGES = 200
@@ -29,11 +27,10 @@ _PAGE_SIZE = 400
 @dataclass(frozen=True)
 class Connection:
     endpoint: str
-    project_id: str
-    access_key: str
-    secret_key: str
-    security_token: str
+    credentials: Credentials | None  # None only for signing in
     timeout: float
+    project_id: str = ""
+    service: str = "FunctionGraph"
 
 
 class DependencyVersion(BaseModel):
@@ -44,7 +41,7 @@ class DependencyVersion(BaseModel):
 
     id: str = Field(pattern=_ID)
     dep_id: str = Field(pattern=_ID)
-    version: int = Field(ge=0, strict=True)
+    version: int | None = Field(ge=0, strict=True)  # None only from the legacy API
     etag: str = Field(pattern=r"^[0-9a-fA-F]{32}$")
     size: int = Field(ge=0, strict=True)
     name: str
@@ -59,22 +56,36 @@ class ApiError(ActionError):
         self.status = status
 
 
-_HINTS = {
-    401: "The access key and secret key were refused, or this machine's clock is more than "
+_AKSK_401 = (
+    "The access key and secret key were refused, or this machine's clock is more than "
     "15 minutes off. Check 'access-key' and 'secret-key' (with 'security-token' for "
-    "temporary keys) and that they belong to the account of 'project-id'.",
-    403: "The credentials are valid but lack permission: give the IAM user a FunctionGraph "
-    "policy that allows creating dependencies (for example FunctionGraph FullAccess) in "
-    "this region's project.",
-    404: "Nothing answers at that address: check 'project-id', 'region' and 'endpoint'.",
-    413: "The request is larger than the API gateway accepts.",
-    429: "FunctionGraph is throttling requests; run the job again in a minute.",
+    "temporary keys) and that they belong to the account of 'project-id'."
+)
+_TOKEN_401 = (
+    "The IAM token was refused: it may have expired (tokens last 24 hours) or belong to "
+    "another region's project. Get a new one for 'auth-token', or sign in with 'iam-user'."
+)
+_HINTS = {
+    ("IAM", 401): "IAM refused the sign-in: check 'iam-user', 'iam-password' and 'iam-domain' "
+    "(the account name), and that the user may use the API (programmatic access).",
+    ("IAM", 403): "The user may not do this in IAM: it needs the permission to list projects "
+    "or to create temporary credentials; or give 'project-id' and 'access-key'/'secret-key'.",
+    ("FunctionGraph", 403): "The credentials are valid but lack permission: give the IAM user "
+    "a FunctionGraph policy that allows creating dependencies (for example FunctionGraph "
+    "FullAccess) in this region's project.",
+    ("FunctionGraph", 404): "Nothing answers at that address: check 'project-id', 'region' "
+    "and 'endpoint'.",
+    ("FunctionGraph", 413): "The request is larger than the API gateway accepts.",
+    ("FunctionGraph", 429): "FunctionGraph is throttling requests; run the job again later.",
 }
 _CODE_HINTS = {
     "FSS.1005": "FunctionGraph does not know the runtime given in 'runtime'.",
+    "FSS.1010": "FunctionGraph could not use the OBS address: check 'depend-link' or "
+    "'obs-bucket', and that the bucket is in this region.",
     "FSS.1013": "FunctionGraph could not read the package as a zip.",
     "FSS.1023": "The package is over FunctionGraph's size limit.",
     "FSS.1045": "The account has reached its limit of dependencies: delete unused ones.",
+    "FSS.1151": "The OBS bucket is in another region: use a bucket in 'region'.",
 }
 
 
@@ -83,16 +94,67 @@ def _url(connection: Connection, path: str, query: Sequence[tuple[str, str]]) ->
     return f"{url}?{canonical_query(query)}" if query else url
 
 
-def _keep_own_headers(request: requests.PreparedRequest) -> requests.PreparedRequest:
-    # Passed as `auth` so that requests never swaps our signature for credentials
-    # found in ~/.netrc.
-    return request
-
-
-def _verify() -> str | bool:
-    # requests reads REQUESTS_CA_BUNDLE itself but ignores SSL_CERT_FILE, which the
-    # rest of the Python and OpenSSL world honours for a private CA.
-    return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("SSL_CERT_FILE") or True
+def exchange(
+    session: requests.Session,
+    connection: Connection,
+    method: str,
+    path: str,
+    *,
+    query: Sequence[tuple[str, str]] = (),
+    body: JsonWithFile | bytes | None = None,
+    body_sha256: str | None = None,
+) -> tuple[Any, Mapping[str, str]]:
+    """Send one authenticated request; return the decoded JSON reply and its headers.
+    Raises TransientError for what is worth another try, ApiError or ActionError else."""
+    headers = {"Content-Type": "application/json", "Host": urlsplit(connection.endpoint).netloc}
+    if connection.project_id:
+        headers["X-Project-Id"] = connection.project_id
+    if not isinstance(connection.credentials, AkSk):
+        body_sha256 = None  # a token request is not signed: no need to read the body twice
+    elif body_sha256 is None:
+        if isinstance(body, JsonWithFile):
+            body_sha256 = body.sha256()
+        else:
+            body_sha256 = hashlib.sha256(body).hexdigest() if body else EMPTY_BODY_SHA256
+    if connection.credentials is not None:
+        headers = authenticate(
+            connection.credentials,
+            method=method,
+            path=path,
+            query=query,
+            headers=headers,
+            body_sha256=body_sha256,
+        )
+    reply = send(
+        session,
+        method,
+        _url(connection, path, query),
+        headers=headers,
+        data=body.reader() if isinstance(body, JsonWithFile) else body,
+        timeout=connection.timeout,
+        service=connection.service,
+    )
+    try:
+        document = json.loads(reply.body) if reply.body else None
+    except ValueError:
+        document = None
+    request_id = reply.headers.get("X-Request-Id", "")
+    if reply.status in RETRYABLE_STATUSES:
+        raise TransientError(
+            _error_message(connection, reply.status, document, request_id),
+            # A throttled request never reached the service.
+            maybe_committed=reply.status != 429,
+            retry_after=parse_retry_after(reply.headers.get("Retry-After")),
+        )
+    if reply.status >= 400:
+        raise ApiError(_error_message(connection, reply.status, document, request_id), reply.status)
+    if reply.status != 204 and not isinstance(document, dict | list):
+        raise ApiError(
+            f"{connection.service} answered {reply.status} without a JSON body; the endpoint "
+            "does not look like it",
+            reply.status,
+        )
+    return document, reply.headers
 
 
 def call(
@@ -102,150 +164,80 @@ def call(
     path: str,
     *,
     query: Sequence[tuple[str, str]] = (),
-    body: JsonWithFile | None = None,
+    body: JsonWithFile | bytes | None = None,
     body_sha256: str | None = None,
 ) -> Any:
-    """Send one signed request; return the decoded JSON reply. Raises TransientError
-    for what is worth another try, ApiError or ActionError for what is not."""
-    headers = {
-        "Content-Type": "application/json",
-        "Host": urlsplit(connection.endpoint).netloc,
-        "X-Project-Id": connection.project_id,
-    }
-    if connection.security_token:
-        headers["X-Security-Token"] = connection.security_token
-    headers = sign_request(
-        access_key=connection.access_key,
-        secret_key=connection.secret_key,
-        method=method,
-        path=path,
-        query=query,
-        headers=headers,
-        body_sha256=body_sha256 or (body.sha256() if body else EMPTY_BODY_SHA256),
+    """`exchange`, for when only the JSON reply matters."""
+    document, _ = exchange(
+        session, connection, method, path, query=query, body=body, body_sha256=body_sha256
     )
-    try:
-        response = session.request(
-            method,
-            _url(connection, path, query),
-            headers=headers,
-            data=body.reader() if body else None,
-            timeout=connection.timeout,
-            allow_redirects=False,
-            auth=_keep_own_headers,
-            verify=_verify(),
-            stream=True,
-        )
-    except requests.exceptions.SSLError as err:
-        raise ActionError(
-            f"TLS verification of {urlsplit(connection.endpoint).hostname} failed ({err}). "
-            "For a private CA set REQUESTS_CA_BUNDLE or SSL_CERT_FILE to its bundle."
-        ) from None
-    except requests.exceptions.ConnectTimeout:
-        raise TransientError(
-            f"could not connect to {connection.endpoint} within {connection.timeout:g} s",
-            maybe_committed=False,
-        ) from None
-    except requests.exceptions.Timeout:
-        raise TransientError(
-            f"no answer within {connection.timeout:g} s ('timeout')", maybe_committed=True
-        ) from None
-    except requests.exceptions.ConnectionError as err:
-        if _never_connected(err):
-            raise TransientError(
-                f"could not connect to {connection.endpoint}; check 'endpoint' and 'region', "
-                "and that the runner can reach the internet",
-                maybe_committed=False,
-            ) from None
-        raise TransientError(
-            "the connection broke before the reply arrived", maybe_committed=True
-        ) from None
-    with response:
-        return _reply(response)
-
-
-def _never_connected(err: requests.exceptions.ConnectionError) -> bool:
-    reason = getattr(err.args[0], "reason", None) if err.args else None
-    return isinstance(reason, NewConnectionError)
-
-
-def _reply(response: requests.Response) -> Any:
-    try:
-        raw = response.raw.read(_MAX_REPLY + 1, decode_content=True)
-    except (OSError, ValueError, requests.exceptions.RequestException) as err:
-        raise TransientError(
-            f"the reply broke off ({err.__class__.__name__})", maybe_committed=True
-        ) from None
-    request_id = response.headers.get("X-Request-Id", "")
-    if 300 <= response.status_code < 400:
-        raise ApiError(
-            f"FunctionGraph answered {response.status_code} with a redirect, which is not "
-            "followed so that credentials never go elsewhere; check 'endpoint'",
-            response.status_code,
-        )
-    if len(raw) > _MAX_REPLY:
-        raise ApiError(
-            f"The reply (HTTP {response.status_code}) is larger than 1 MiB; 'endpoint' does "
-            "not look like FunctionGraph",
-            response.status_code,
-        )
-    try:
-        document = json.loads(raw) if raw else None
-    except ValueError:
-        document = None
-    if response.status_code in RETRYABLE_STATUSES:
-        raise TransientError(
-            _error_message(response.status_code, document, request_id),
-            # A throttled request never reached the service.
-            maybe_committed=response.status_code != 429,
-            retry_after=parse_retry_after(response.headers.get("Retry-After")),
-        )
-    if response.status_code >= 400:
-        raise ApiError(
-            _error_message(response.status_code, document, request_id), response.status_code
-        )
-    if response.status_code != 204 and not isinstance(document, dict | list):
-        raise ApiError(
-            f"FunctionGraph answered {response.status_code} without a JSON body; 'endpoint' "
-            "does not look like FunctionGraph",
-            response.status_code,
-        )
     return document
 
 
-def _error_message(status: int, document: Any, request_id: str) -> str:
+def _error_message(connection: Connection, status: int, document: Any, request_id: str) -> str:
     code = message = ""
     if isinstance(document, dict):
-        code = str(document.get("error_code", ""))[:64]
-        message = str(document.get("error_msg", ""))[:500]
+        # FunctionGraph: {"error_code", "error_msg"}; IAM: {"error": {"code", "message"}}.
+        nested = document.get("error")
+        detail: dict[str, Any] = nested if isinstance(nested, dict) else document
+        code = str(detail.get("error_code", detail.get("code", "")))[:64]
+        message = str(detail.get("error_msg", detail.get("message", "")))[:500]
         request_id = request_id or str(document.get("request_id", ""))[:64]
-    parts = [f"FunctionGraph refused the request: HTTP {status}"]
-    if code:
-        parts.append(code)
-    text = " ".join(parts) + (f": {message}" if message else "")
+    text = f"{connection.service} refused the request: HTTP {status}"
+    if code and code != str(status):
+        text += f" {code}"
+    if message:
+        text += f": {message}"
     if request_id:
         text += f" (request id {request_id})"
-    hint = _CODE_HINTS.get(code) or _HINTS.get(status)
+    hint = _CODE_HINTS.get(code) or _HINTS.get((connection.service, status))
+    if hint is None and status == 401:
+        hint = _TOKEN_401 if isinstance(connection.credentials, Token) else _AKSK_401
     if hint is None and status == 400:
         hint = "A field of the request was refused: the message above names it."
     if hint is None and status >= 500:
-        hint = "FunctionGraph failed on its side; run the job again later."
+        hint = f"{connection.service} failed on its side; run the job again later."
     return f"{text}. {hint}" if hint else text
 
 
-def version_body(name: str, runtime: str, description: str, zip_path: Path) -> JsonWithFile:
-    fields = {"depend_type": "zip", "runtime": runtime, "name": name}
+def _fields(name: str, runtime: str, description: str) -> dict[str, str]:
+    fields = {"runtime": runtime, "name": name}
     if description:
         fields["description"] = description
+    return fields
+
+
+def inline_body(*, name: str, runtime: str, description: str, zip_path: Path) -> JsonWithFile:
+    """A create request carrying the zip itself, base64-encoded."""
+    fields = {"depend_type": "zip", **_fields(name, runtime, description)}
     return JsonWithFile(fields=fields, file_field="depend_file", file=zip_path)
 
 
+def link_body(*, name: str, runtime: str, description: str, link: str) -> bytes:
+    """A create request naming a zip in OBS."""
+    fields = {"depend_type": "obs", "depend_link": link, **_fields(name, runtime, description)}
+    return json.dumps(fields).encode()
+
+
 def create_version(
-    session: requests.Session, connection: Connection, body: JsonWithFile, body_sha256: str
+    session: requests.Session,
+    connection: Connection,
+    body: JsonWithFile | bytes,
+    body_sha256: str | None,
+    *,
+    legacy: bool = False,
 ) -> DependencyVersion:
-    """One create request; retrying it safely is the caller's business."""
-    path = f"/v2/{connection.project_id}/fgs/dependencies/version"
+    """One create request; retrying it safely is the caller's business. `legacy` uses the
+    older create-dependency API, whose reply has no version and calls the dependency `id`."""
+    suffix = "" if legacy else "/version"
+    path = f"/v2/{connection.project_id}/fgs/dependencies{suffix}"
     reply = call(session, connection, "POST", path, body=body, body_sha256=body_sha256)
-    return _validated(reply, "The create reply")
+    if legacy and isinstance(reply, dict):
+        reply = {**reply, "dep_id": reply.get("id"), "version": None}
+    version = _validated(reply, "The create reply")
+    if not legacy and version.version is None:
+        raise ActionError("The create reply from FunctionGraph lacks: version")
+    return version
 
 
 def _validated(reply: Any, what: str) -> DependencyVersion:
@@ -281,16 +273,26 @@ def _pages(
     raise ActionError(f"FunctionGraph's list for {path} did not end after {_MAX_PAGES} pages")
 
 
-def find_dependency(session: requests.Session, connection: Connection, name: str) -> str | None:
-    """The id of the caller's dependency called exactly `name`, if there is one."""
+def list_named(
+    session: requests.Session, connection: Connection, name: str
+) -> list[DependencyVersion]:
+    """The caller's dependencies called exactly `name`, as the list shows them (for the
+    legacy API: one per created package; `id` is the dependency's id)."""
     path = f"/v2/{connection.project_id}/fgs/dependencies"
     query = [("name", name), ("dependency_type", "private")]
+    found = []
     for item in _pages(session, connection, path, query):
+        # The name filter matches substrings: keep the exact name only.
         if isinstance(item, dict) and item.get("name") == name:
-            dep_id = item.get("dep_id") or item.get("id")
-            if isinstance(dep_id, str) and re.fullmatch(_ID, dep_id):
-                return dep_id
-    return None
+            item = {**item, "dep_id": item.get("dep_id") or item.get("id")}
+            found.append(_validated(item, "A dependency listed"))
+    return found
+
+
+def find_dependency(session: requests.Session, connection: Connection, name: str) -> str | None:
+    """The id of the caller's dependency called exactly `name`, if there is one."""
+    found = list_named(session, connection, name)
+    return found[0].dep_id if found else None
 
 
 def list_versions(
@@ -300,4 +302,4 @@ def list_versions(
     versions = [
         _validated(item, "A version listed") for item in _pages(session, connection, path, [])
     ]
-    return sorted(versions, key=lambda v: v.version)
+    return sorted(versions, key=lambda v: v.version or 0)

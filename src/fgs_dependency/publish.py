@@ -1,18 +1,25 @@
-"""Publishing exactly once: skip what is already there, retry without duplicates, and check
-that FunctionGraph stored the bytes that were sent."""
+"""Publishing exactly once: choose the route (inline, through OBS, or a zip already in
+OBS), skip what is already there, retry without duplicates, and check that FunctionGraph
+stored the bytes that were sent."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import requests
 
-from . import client, runner
+from . import client, obs, runner
+from .body import JsonWithFile
 from .client import Connection, DependencyVersion
+from .credentials import AkSk
 from .errors import ActionError
 from .packaging import INLINE_LIMIT, Package
 from .retry import with_retries
 
 # The API gateway refuses AK/SK-signed requests with bodies over 12 MB.
 SIGNED_BODY_LIMIT = 12 * 1024 * 1024
+OBS_LIMIT = 300 * 1024 * 1024
+# Objects the action uploads for itself: one per content, so a re-run reuses the key.
+OBS_KEY_PREFIX = "fgs-dependency-action"
 
 
 @dataclass(frozen=True)
@@ -22,41 +29,84 @@ class Request:
     description: str
     if_unchanged: str
     retries: int
+    legacy_api: bool
+    depend_type: str
+    obs_bucket: str
+    obs_key: str
+    depend_link: str
+
+
+@dataclass(frozen=True)
+class Destination:
+    functiongraph: Connection
+    obs_endpoint: str
+    obs_keys: Callable[[], AkSk]  # called only when an upload happens
 
 
 @dataclass(frozen=True)
 class Outcome:
     version: DependencyVersion
     skipped: bool
+    route: str
 
 
-def check_route(package: Package, body_size: int) -> None:
-    """Refuse, before anything is sent, a package the inline route cannot carry."""
-    mib = package.size / 1024 / 1024
+def _mib(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MiB"
+
+
+def choose_route(request: Request, package: Package | None, signed: bool) -> str:
+    """'link', 'zip' or 'obs'; refuses, before anything is sent, what no route can carry."""
+    if package is None:
+        return "link"
+    if package.size > OBS_LIMIT:
+        raise ActionError(
+            f"The zip is {_mib(package.size)}; FunctionGraph takes at most 300 MiB even through "
+            "OBS. Leave files out with 'exclude' (tests, docs, source maps)."
+        )
+    body_size = len(
+        JsonWithFile(fields={"name": request.name}, file_field="depend_file", file=package.path)
+    )
+    problem = None
     if package.size > INLINE_LIMIT:
-        raise ActionError(
-            f"The zip is {mib:.1f} MiB; FunctionGraph takes at most 40 MiB inline. "
-            "Leave files out with 'exclude' (tests, docs, source maps)."
+        problem = f"the zip is {_mib(package.size)}, over the 40 MiB FunctionGraph takes inline"
+    elif signed and body_size > SIGNED_BODY_LIMIT:
+        problem = (
+            f"the zip is {_mib(package.size)}: as base64 in JSON the request would pass the "
+            "12 MiB the API gateway takes from AK/SK-signed requests (a zip of about 8.9 MiB)"
         )
-    if body_size > SIGNED_BODY_LIMIT:
-        raise ActionError(
-            f"The zip is {mib:.1f} MiB, so the request would be {body_size / 1024 / 1024:.1f} "
-            "MiB; the API gateway takes AK/SK-signed requests of at most 12 MiB (a zip of about "
-            "8.9 MiB). Leave files out with 'exclude'."
-        )
+    if request.depend_type == "obs":
+        return "obs"
+    if problem is None:
+        return "zip"
+    if request.depend_type == "auto" and request.obs_bucket:
+        runner.info(f"Sending the package through OBS: {problem}")
+        return "obs"
+    fixes = "set 'obs-bucket' to send it through OBS"
+    if signed and package.size <= INLINE_LIMIT:
+        fixes += ", or sign in with 'auth-token' or 'iam-user' (up to 40 MiB inline)"
+    raise ActionError(f"The package cannot be sent: {problem}. To fix it, {fixes}.")
 
 
-def _matches(version: DependencyVersion, package: Package, runtime: str) -> bool:
-    return version.etag.lower() == package.md5 and version.runtime == runtime
+def _matches(version: DependencyVersion, package: Package | None, runtime: str) -> bool:
+    if version.runtime != runtime:
+        return False
+    return package is None or version.etag.lower() == package.md5
 
 
-def publish(connection: Connection, request: Request, package: Package) -> Outcome:
-    body = client.version_body(request.name, request.runtime, request.description, package.path)
-    check_route(package, len(body))
+def publish(destination: Destination, request: Request, package: Package | None) -> Outcome:
+    """Publish `package` (or `request.depend_link` when it is None)."""
+    connection = destination.functiongraph
+    route = choose_route(request, package, signed=isinstance(connection.credentials, AkSk))
     retries = request.retries
     with requests.Session() as session:
 
         def versions_now() -> list[DependencyVersion]:
+            if request.legacy_api:
+                return with_retries(
+                    "Listing the dependencies",
+                    lambda: client.list_named(session, connection, request.name),
+                    retries,
+                )
             dep_id = with_retries(
                 "Looking up the dependency",
                 lambda: client.find_dependency(session, connection, request.name),
@@ -74,30 +124,87 @@ def publish(connection: Connection, request: Request, package: Package) -> Outco
         # version found after a lost reply must not be.
         before = versions_now()
         newest = before[-1] if before else None
-        if request.if_unchanged == "skip" and newest and _matches(newest, package, request.runtime):
-            return Outcome(newest, skipped=True)
+        unchanged = newest is not None and _matches(newest, package, request.runtime)
+        if request.if_unchanged == "skip" and package and newest and unchanged:
+            return Outcome(newest, skipped=True, route=route)
         existing = {v.id for v in before}
 
         def stored_by_this_run() -> DependencyVersion | None:
             runner.info("The outcome is unknown: checking whether FunctionGraph stored it")
             for version in reversed(versions_now()):
                 if version.id not in existing and _matches(version, package, request.runtime):
-                    runner.info(f"It did: adopting version {version.version} instead of resending")
+                    runner.info(f"It did: adopting {version.id} instead of sending it again")
                     return version
             runner.info("It did not: sending it again")
             return None
 
-        sha256 = body.sha256()
-        version = with_retries(
-            "Creating the version",
-            lambda: client.create_version(session, connection, body, sha256),
-            retries,
-            recover=stored_by_this_run,
-        )
-    if version.etag.lower() != package.md5 or version.size != package.size:
+        def create(body: JsonWithFile | bytes, sha256: str | None) -> DependencyVersion:
+            return with_retries(
+                "Creating the version",
+                lambda: client.create_version(
+                    session, connection, body, sha256, legacy=request.legacy_api
+                ),
+                retries,
+                recover=stored_by_this_run,
+            )
+
+        fields = {"name": request.name, "runtime": request.runtime}
+        fields["description"] = request.description
+        if route == "link":
+            version = create(client.link_body(**fields, link=request.depend_link), None)
+        elif route == "zip":
+            assert package is not None
+            inline = client.inline_body(**fields, zip_path=package.path)
+            signed = isinstance(connection.credentials, AkSk)
+            version = create(inline, inline.sha256() if signed else None)
+        else:
+            assert package is not None
+            version = _through_obs(session, destination, request, package, fields, create)
+    if package is not None and (
+        version.etag.lower() != package.md5 or version.size != package.size
+    ):
         raise ActionError(
             f"FunctionGraph stored {version.size} bytes with MD5 {version.etag}, but the package "
             f"is {package.size} bytes with MD5 {package.md5}: it was altered in transit. "
-            f"Version {version.version} of '{version.name}' should not be used; run the job again."
+            f"'{version.name}' {version.id} should not be used; run the job again."
         )
-    return Outcome(version, skipped=False)
+    return Outcome(version, skipped=False, route=route)
+
+
+def _through_obs(
+    session: requests.Session,
+    destination: Destination,
+    request: Request,
+    package: Package,
+    fields: dict[str, str],
+    create: Callable[[JsonWithFile | bytes, str | None], DependencyVersion],
+) -> DependencyVersion:
+    """Upload to OBS, create the version from there, and remove an object of our own."""
+    bucket = obs.Bucket(
+        endpoint=destination.obs_endpoint,
+        name=request.obs_bucket,
+        keys=destination.obs_keys(),
+        timeout=destination.functiongraph.timeout,
+    )
+    key = request.obs_key or f"{OBS_KEY_PREFIX}/{request.name}/{package.md5}.zip"
+    link = with_retries(
+        "Uploading to OBS",
+        lambda: obs.upload(session, bucket, key, package.path, package.md5),
+        request.retries,
+    )
+    try:
+        return create(client.link_body(**fields, link=link), None)
+    finally:
+        if not request.obs_key:
+            _remove(session, bucket, key, request.retries)
+
+
+def _remove(session: requests.Session, bucket: obs.Bucket, key: str, retries: int) -> None:
+    try:
+        with_retries(
+            "Removing the uploaded object", lambda: obs.delete(session, bucket, key), retries
+        )
+    except ActionError as err:
+        runner.warning(f"{err} The object '{key}' is left in bucket '{bucket.name}'; delete it.")
+    else:
+        runner.info(f"Removed the uploaded object '{key}' from OBS")

@@ -39,6 +39,12 @@ _NAME = re.compile(r"[A-Za-z](?:[A-Za-z0-9_.-]{0,94}[A-Za-z0-9])?")
 _REGION = re.compile(r"[a-z]{2,}(?:-[a-z0-9]+){1,4}")
 _PROJECT_ID = re.compile(r"[A-Za-z0-9]{32}")
 _ACCESS_KEY = re.compile(r"[A-Za-z0-9]{1,128}")
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+# Errors found across inputs start with the input they name.
+_MODEL_CHECKED = (
+    "endpoint", "iam-endpoint", "obs-endpoint", "depend-link", "depend-type", "obs-bucket",
+    "region", "credentials",
+)  # fmt: skip
 _PREFIX_SEGMENT = re.compile(r"[^\x00-\x1f\\/]+")
 VCS_DIRECTORIES = (".git", ".hg", ".svn")
 _TRUE = ("true", "True", "TRUE")
@@ -90,6 +96,17 @@ class Inputs(BaseSettings):
     access_key: SecretStr = Field(SecretStr(""), validation_alias=_input("access-key"))
     secret_key: SecretStr = Field(SecretStr(""), validation_alias=_input("secret-key"))
     security_token: SecretStr = Field(SecretStr(""), validation_alias=_input("security-token"))
+    auth_token: SecretStr = Field(SecretStr(""), validation_alias=_input("auth-token"))
+    iam_user: str = Field("", validation_alias=_input("iam-user"))
+    iam_password: SecretStr = Field(SecretStr(""), validation_alias=_input("iam-password"))
+    iam_domain: str = Field("", validation_alias=_input("iam-domain"))
+    iam_endpoint: str = Field("", validation_alias=_input("iam-endpoint"))
+    depend_type: str = Field("auto", validation_alias=_input("depend-type"))
+    obs_bucket: str = Field("", validation_alias=_input("obs-bucket"))
+    obs_key: str = Field("", validation_alias=_input("obs-key"))
+    obs_endpoint: str = Field("", validation_alias=_input("obs-endpoint"))
+    depend_link: str = Field("", validation_alias=_input("depend-link"))
+    api: str = Field("version", validation_alias=_input("api"))
     endpoint: str = Field("", validation_alias=_input("endpoint"))
     exclude: Annotated[tuple[str, ...], NoDecode] = Field((), validation_alias=_input("exclude"))
     prefix: str = Field("", validation_alias=_input("prefix"))
@@ -105,14 +122,17 @@ class Inputs(BaseSettings):
 
     @field_validator(
         "name", "runtime", "path", "description", "region", "project_id", "endpoint", "prefix",
-        mode="before",
+        "iam_user", "iam_domain", "iam_endpoint", "obs_bucket", "obs_key", "obs_endpoint",
+        "depend_link", mode="before",
     )  # fmt: skip
     @classmethod
     def _trim(cls, value: Any) -> Any:
         # @actions/core trims inputs; users' YAML often leaves a trailing newline.
         return value.strip() if isinstance(value, str) else value
 
-    @field_validator("access_key", "secret_key", "security_token", mode="before")
+    @field_validator(
+        "access_key", "secret_key", "security_token", "auth_token", "iam_password", mode="before"
+    )
     @classmethod
     def _trim_secret(cls, value: Any) -> Any:
         return value.strip() if isinstance(value, str) else value
@@ -172,11 +192,55 @@ class Inputs(BaseSettings):
             raise ValueError("must be an access key id: letters and digits only")
         return value
 
-    @field_validator("secret_key", "security_token")
+    @field_validator("secret_key", "security_token", "auth_token")
     @classmethod
     def _check_secret(cls, value: SecretStr) -> SecretStr:
         if any(c.isspace() or not c.isprintable() for c in value.get_secret_value()):
             raise ValueError("contains spaces or control characters; paste the value again")
+        return value
+
+    @field_validator("iam_password")
+    @classmethod
+    def _check_password(cls, value: SecretStr) -> SecretStr:
+        if any(not c.isprintable() for c in value.get_secret_value()):
+            raise ValueError("contains control characters; paste the value again")
+        return value
+
+    @field_validator("iam_user", "iam_domain")
+    @classmethod
+    def _check_iam_name(cls, value: str) -> str:
+        if len(value) > 64 or any(not c.isprintable() for c in value):
+            raise ValueError("must be an IAM user or account name (at most 64 characters)")
+        return value
+
+    @field_validator("depend_type", mode="before")
+    @classmethod
+    def _parse_depend_type(cls, value: Any) -> Any:
+        return _choice(value, ("auto", "zip", "obs"), "auto (inline when it fits, else OBS), "
+                       "zip (always inline) or obs (always through 'obs-bucket')")  # fmt: skip
+
+    @field_validator("api", mode="before")
+    @classmethod
+    def _parse_api(cls, value: Any) -> Any:
+        return _choice(value, ("version", "legacy"), "version (create dependency version, "
+                       "the default) or legacy (the older create-dependency API)")  # fmt: skip
+
+    @field_validator("obs_bucket")
+    @classmethod
+    def _check_bucket(cls, value: str) -> str:
+        if value and not _BUCKET.fullmatch(value):
+            raise ValueError(
+                "must be an OBS bucket name: 3-63 lower-case letters, digits, '-' and '.'"
+            )
+        return value
+
+    @field_validator("obs_key")
+    @classmethod
+    def _check_key(cls, value: str) -> str:
+        if value and (
+            value.startswith("/") or len(value.encode()) > 1024 or not value.isprintable()
+        ):
+            raise ValueError("must be an object key of at most 1024 bytes, not starting with '/'")
         return value
 
     @field_validator("exclude", mode="before")
@@ -262,27 +326,61 @@ class Inputs(BaseSettings):
 
     @model_validator(mode="after")
     def _check_publishing(self) -> Self:
-        if self.endpoint:
-            _check_endpoint(self.endpoint)
+        for name, url in (
+            ("endpoint", self.endpoint),
+            ("iam-endpoint", self.iam_endpoint),
+            ("obs-endpoint", self.obs_endpoint),
+            ("depend-link", self.depend_link),
+        ):
+            if url:
+                _check_url(name, url)
+        if self.depend_link and self.depend_type == "zip":
+            raise ValueError("depend-type: 'zip' cannot go with 'depend-link', which is in OBS")
+        if self.depend_type == "obs" and not self.obs_bucket and not self.depend_link:
+            raise ValueError("obs-bucket: depend-type 'obs' needs the bucket to upload to")
         if self.dry_run:
             return self
-        missing = [
-            name
-            for name, value in (
-                ("region", self.region),
-                ("project-id", self.project_id),
-                ("access-key", self.access_key.get_secret_value()),
-                ("secret-key", self.secret_key.get_secret_value()),
-            )
-            if not value
-        ]
-        if missing:
-            listed = ", ".join(f"'{n}' (or {ENV_FALLBACKS[n]})" for n in missing)
+        if not self.region:
             raise ValueError(
-                f"publishing needs {listed}; set them in `with:`, run huaweicloud/auth-action "
-                "before this step, or set dry-run: true to only build the package"
+                "region: publishing needs the region (or HUAWEI_CLOUD_REGION), e.g. cn-north-4; "
+                "or set dry-run: true to only build the package"
             )
+        self.sign_in_method()  # raises when not exactly one way is complete
         return self
+
+    def sign_in_method(self) -> str:
+        """'aksk', 'token' or 'iam': the one complete way to authenticate."""
+        ways = {
+            "aksk": {
+                "access-key": self.access_key.get_secret_value(),
+                "secret-key": self.secret_key.get_secret_value(),
+            },
+            "token": {"auth-token": self.auth_token.get_secret_value()},
+            "iam": {
+                "iam-user": self.iam_user,
+                "iam-password": self.iam_password.get_secret_value(),
+                "iam-domain": self.iam_domain,
+            },
+        }
+        complete = [way for way, fields in ways.items() if all(fields.values())]
+        for fields in ways.values():
+            given = [name for name, value in fields.items() if value]
+            if given and len(given) < len(fields):
+                missing = [name for name in fields if name not in given]
+                raise ValueError(
+                    f"credentials: {_listing(given)} given without {_listing(missing)}. " + _WAYS
+                )
+        if self.security_token.get_secret_value() and "aksk" not in complete:
+            raise ValueError(
+                "credentials: 'security-token' goes with a temporary 'access-key' and "
+                "'secret-key'. " + _WAYS
+            )
+        if len(complete) != 1:
+            found = "none was given" if not complete else f"{_listing(complete)} were all given"
+            raise ValueError(
+                f"credentials: exactly one way to sign in is needed, {found}. " + _WAYS
+            )
+        return complete[0]
 
     @property
     def api_endpoint(self) -> str:
@@ -291,26 +389,50 @@ class Inputs(BaseSettings):
         )
 
     @property
+    def iam_api_endpoint(self) -> str:
+        return (self.iam_endpoint or f"https://iam.{self.region}.myhuaweicloud.com").rstrip("/")
+
+    @property
+    def obs_api_endpoint(self) -> str:
+        return (self.obs_endpoint or f"https://obs.{self.region}.myhuaweicloud.com").rstrip("/")
+
+    @property
     def runtime_is_known(self) -> bool:
         return self.runtime in KNOWN_RUNTIMES
 
 
-def _check_endpoint(url: str) -> None:
+_WAYS = (
+    "Give one of: 'access-key' + 'secret-key' (or HUAWEI_CLOUD_ACCESS_KEY_ID + "
+    "HUAWEI_CLOUD_SECRET_ACCESS_KEY, with 'security-token' for temporary keys); "
+    "'auth-token' (an IAM token); or 'iam-user' + 'iam-password' + 'iam-domain'."
+)
+
+
+def _listing(names: list[str]) -> str:
+    return " and ".join(f"'{n}'" for n in names)
+
+
+def _choice(value: Any, choices: tuple[str, ...], meaning: str) -> Any:
+    choice = value.strip().lower() if isinstance(value, str) else value
+    if choice not in choices:
+        raise ValueError(f"must be {meaning}")
+    return choice
+
+
+def _check_url(name: str, url: str) -> None:
     try:
         parts = urlsplit(url)
         host = parts.hostname or ""
         parts.port  # noqa: B018 -- raises on a malformed port
     except ValueError as err:
-        raise ValueError(f"endpoint: {url!r} is not a URL") from err
+        raise ValueError(f"{name}: {url!r} is not a URL") from err
     if parts.scheme not in ("https", "http") or not host or parts.username or parts.password:
-        raise ValueError(
-            "endpoint: must be an https:// URL such as https://functiongraph.cn-north-4.myhuaweicloud.com"
-        )
-    if parts.query or parts.fragment:
-        raise ValueError("endpoint: must not carry a query or fragment")
+        raise ValueError(f"{name}: must be an https:// URL (with no user name or password)")
+    if name != "depend-link" and (parts.query or parts.fragment or parts.path.strip("/")):
+        raise ValueError(f"{name}: must be a bare https://host, with no path or query")
     if parts.scheme == "http" and not _is_loopback(host):
         raise ValueError(
-            "endpoint: plain http:// is accepted only for a loopback host (127.0.0.1, ::1, "
+            f"{name}: plain http:// is accepted only for a loopback host (127.0.0.1, ::1, "
             "localhost); use https://"
         )
 
@@ -340,8 +462,11 @@ def read_inputs() -> Inputs:
             name = _input_name(item["loc"])
             if item["type"] == "missing":
                 message = "is required"
-            if message.startswith("endpoint: "):
-                name, message = "endpoint", message.removeprefix("endpoint: ")
+            prefix, _, rest = message.partition(": ")
+            if prefix in _MODEL_CHECKED:
+                name, message = prefix, rest
+            if name == "credentials":  # the message names the inputs itself
+                name, message = "", f"Credentials: {message}"
             problems.append(InputError(name, message) if name else ActionError(message))
         raise InputErrors(problems) from None
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .errors import forbidden_project, invalid, not_found
@@ -20,6 +21,9 @@ _CREATE_VERSION = re.compile(_BASE + r"/version")
 _LIST_VERSIONS = re.compile(_BASE + r"/(?P<dep_id>[^/]+)/version")
 _ONE_VERSION = re.compile(_BASE + r"/(?P<dep_id>[^/]+)/version/(?P<version>[^/]+)")
 _DEPENDENCY_TYPES = ("public", "private", "all")
+_LEGACY_FIELDS = (
+    "owner", "link", "runtime", "etag", "size", "name", "description", "file_name",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -74,9 +78,12 @@ def _version_number(raw: str) -> int:
 
 
 class DependencyApi:
-    def __init__(self, store: DependencyStore, project_id: str) -> None:
+    def __init__(
+        self, store: DependencyStore, project_id: str, resolve_link: Callable[[str], Path | None]
+    ) -> None:
         self._store = store
         self._project_id = project_id
+        self._resolve_link = resolve_link
 
     def _check_project(self, request: ApiRequest) -> None:
         match = _PROJECT_RE.fullmatch(request.path)
@@ -93,6 +100,8 @@ class DependencyApi:
         method, path, query = request.method, request.path, request.query
         if method == "POST" and _CREATE_VERSION.fullmatch(path):
             return self._create(request)
+        if method == "POST" and _LIST_DEPENDENCIES.fullmatch(path):
+            return self._create(request, legacy=True)
         if method == "GET" and _LIST_DEPENDENCIES.fullmatch(path):
             return self._list_dependencies(query)
         if method == "GET" and (match := _LIST_VERSIONS.fullmatch(path)):
@@ -106,13 +115,19 @@ class DependencyApi:
                 return 204, None
         raise not_found(f"no API for {method} {path}")
 
-    def _create(self, request: ApiRequest) -> Reply:
+    def _create(self, request: ApiRequest, legacy: bool = False) -> Reply:
         content_type = request.headers.get("content-type", "")
         if content_type.split(";", 1)[0].strip().lower() != "application/json":
             raise invalid("Content-Type must be application/json")
         if request.json is None:
             raise invalid("request body must be a JSON object")
-        return 200, self._store.create(validate_create(request.json))
+        new = validate_create(request.json, self._resolve_link)
+        if not legacy:
+            return 200, self._store.create(new)
+        # The older API made a separate dependency per package, named by its `id`, and
+        # answered without version numbers.
+        created = self._store.create(new, separate=True)
+        return 200, {"id": created["dep_id"], **{k: created[k] for k in _LEGACY_FIELDS}}
 
     def _list_dependencies(self, query: Mapping[str, list[str]]) -> Reply:
         dependency_type = _first(query, "dependency_type")

@@ -19,7 +19,7 @@ _OPERATIONS = (
     ("GET", re.compile(r"/v2/[^/]+/fgs/dependencies/[^/]+/version/[^/]+"), "show"),
     ("DELETE", re.compile(r"/v2/[^/]+/fgs/dependencies/[^/]+/version/[^/]+"), "delete"),
 )
-OPERATIONS = tuple(name for _, _, name in _OPERATIONS)
+OPERATIONS = (*(name for _, _, name in _OPERATIONS), "obs_put")
 
 # What the gateway or the service says with each status.
 _STATUS_ERRORS = {

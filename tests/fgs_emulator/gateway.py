@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import json
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl
@@ -30,7 +31,7 @@ def parse_json(body: bytes) -> Any:
 
 class Gateway:
     def __init__(
-        self, credentials: Mapping[str, str], tokens: frozenset[str], api: DependencyApi
+        self, credentials: Mapping[str, str], tokens: AbstractSet[str], api: DependencyApi
     ) -> None:
         self._credentials = dict(credentials)
         self._tokens = tokens
@@ -63,6 +64,20 @@ class Gateway:
             raise too_large(AKSK_BODY_LIMIT)
         return claim
 
+    def verify(
+        self,
+        method: str,
+        path: str,
+        raw_query: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        claim: AkSkAuthorization | None,
+    ) -> None:
+        """The signature check, which needs the body (a token was checked in admit)."""
+        if claim is not None:
+            query = parse_qsl(raw_query, keep_blank_values=True)
+            verify_aksk(claim, self._credentials, method, path, query, headers, body, _now())
+
     def process(
         self,
         method: str,
@@ -73,9 +88,7 @@ class Gateway:
         parsed_body: Any,
         claim: AkSkAuthorization | None,
     ) -> Reply:
-        if claim is not None:
-            query = parse_qsl(raw_query, keep_blank_values=True)
-            verify_aksk(claim, self._credentials, method, path, query, headers, body, _now())
+        self.verify(method, path, raw_query, headers, body, claim)
         request = ApiRequest(
             method=method,
             path=path,

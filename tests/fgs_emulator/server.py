@@ -14,14 +14,17 @@ from collections import deque
 from collections.abc import Iterable, Mapping
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs
 
+from . import obs
 from .api import DependencyApi
 from .errors import ApiError, invalid
 from .faults import OPERATIONS, CommitThenDrop, Fault, Reset, SlowReply, Status, operation_of
 from .gateway import Gateway, parse_json
+from .iam import IamService
 from .recording import RecordedRequest, summarise_body
 from .store import DependencyStore
 
@@ -60,6 +63,23 @@ class _Dropped(Exception):
     """The injected fault ends the request without a reply."""
 
 
+class _Replied(Exception):
+    """The reply is ready; skip the rest of the handling."""
+
+
+class _CountingReader:
+    """The request body stream, counting what the handler read."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self.count = 0
+
+    def read(self, size: int) -> bytes:
+        data: bytes = self._stream.read(size)
+        self.count += len(data)
+        return data
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
@@ -81,6 +101,9 @@ class _Handler(BaseHTTPRequestHandler):
         request_id = uuid.uuid4().hex
         path, _, raw_query = self.path.partition("?")
         headers = _lowercase_headers(self.headers)
+        if not path.startswith(("/v2/", "/v3/", "/v3.0/")):
+            self._handle_obs(path, raw_query, headers)
+            return
         fault = emulator._take_fault(operation_of(self.command, path))
         declared: int | None = None
         body, parsed = b"", None
@@ -95,14 +118,29 @@ class _Handler(BaseHTTPRequestHandler):
                 if fault.retry_after is not None:
                     extra_headers["Retry-After"] = str(fault.retry_after)
                 raise ApiError(fault.status, code, message)
+            if path == "/v3/auth/tokens" and self.command == "POST":
+                body = self.rfile.read(declared)  # signing in needs no credentials
+                parsed = parse_json(body)
+                query = parse_qs(raw_query, keep_blank_values=True)
+                status, payload, extra_headers = emulator._iam.sign_in(query, parsed)
+                raise _Replied
             claim = emulator._gateway.admit(headers, declared)
             body = self.rfile.read(declared)
             if len(body) != declared:
                 raise invalid("the request body is shorter than Content-Length")
             parsed = parse_json(body)
-            status, payload = emulator._gateway.process(
-                self.command, path, raw_query, headers, body, parsed, claim
-            )
+            if path.startswith("/v3"):
+                emulator._gateway.verify(self.command, path, raw_query, headers, body, claim)
+                query = parse_qs(raw_query, keep_blank_values=True)
+                status, payload, extra_headers = emulator._iam.handle(
+                    self.command, path, query, token=claim is None
+                )
+            else:
+                status, payload = emulator._gateway.process(
+                    self.command, path, raw_query, headers, body, parsed, claim
+                )
+        except _Replied:
+            pass
         except _Dropped:
             status, payload = 0, None
         except ApiError as error:
@@ -131,6 +169,62 @@ class _Handler(BaseHTTPRequestHandler):
         unread = -1 if declared is None else declared - len(body)
         try:
             self._reply(status, payload, request_id, close=unread != 0, extra=extra_headers)
+            if unread > 0:
+                self._discard(unread)
+        except OSError:
+            self.close_connection = True
+
+    def _handle_obs(self, path: str, raw_query: str, headers: dict[str, str]) -> None:
+        emulator = self.server.emulator
+        try:
+            declared = _content_length(self.command, headers)
+        except ApiError:
+            declared = None
+        fault = emulator._take_fault("obs_put" if self.command == "PUT" else None)
+        if isinstance(fault, Reset):
+            self._drop()
+            return
+        before = self.rfile
+        counting = _CountingReader(before)
+        if isinstance(fault, Status):
+            code, message = fault.error()
+            counting.read(declared or 0)
+            reply = obs.ObsError(fault.status, code, message).reply(uuid.uuid4().hex)
+            if fault.retry_after is not None:
+                reply.headers["Retry-After"] = str(fault.retry_after)
+        elif declared is None:
+            reply = obs.ObsError(411, "MissingContentLength", "Send Content-Length").reply("")
+        else:
+            reply = emulator._obs.handle(self.command, path, headers, counting, declared)
+        emulator._record(
+            RecordedRequest(
+                method=self.command,
+                path=path,
+                query=parse_qs(raw_query, keep_blank_values=True),
+                headers=headers,
+                body_size=counting.count,
+                json=None,
+                status=reply.status,
+            )
+        )
+        if isinstance(fault, CommitThenDrop):
+            self._drop()
+            return
+        if isinstance(fault, SlowReply):
+            time.sleep(fault.seconds)
+        unread = -1 if declared is None else declared - counting.count
+        try:
+            self.send_response(reply.status)
+            for name, value in reply.headers.items():
+                self.send_header(name, value)
+            if reply.status != 204:
+                self.send_header("Content-Length", str(len(reply.body)))
+            if unread:
+                self.send_header("Connection", "close")
+                self.close_connection = True
+            self.end_headers()
+            self.wfile.write(reply.body)
+            self.wfile.flush()
             if unread > 0:
                 self._discard(unread)
         except OSError:
@@ -197,14 +291,23 @@ class Emulator:
         port: int = 0,
         *,
         owner: str = DEFAULT_OWNER,
+        users: Mapping[tuple[str, str], str] | None = None,
+        buckets: Iterable[str] = (),
     ) -> None:
+        """`users` maps (domain, user name) to the password IAM accepts; `buckets` are the
+        OBS buckets that exist (AK/SK in `credentials` may use them)."""
         self.project_id = project_id
         self.region = region
         self.owner = owner
         self._requested_port = port
         self._store = DependencyStore(owner=owner, region=region)
-        api = DependencyApi(self._store, project_id)
-        self._gateway = Gateway(credentials, frozenset(tokens), api)
+        # Shared with IAM, which issues more tokens and temporary keys as it runs.
+        self._tokens = set(tokens)
+        obs_keys = {access: (secret, "") for access, secret in credentials.items()}
+        self._obs = obs.ObsStore(set(buckets), obs_keys)
+        self._iam = IamService(users or {}, project_id, region, self._tokens, obs_keys)
+        api = DependencyApi(self._store, project_id, self._link_to_object)
+        self._gateway = Gateway(credentials, self._tokens, api)
         self._requests: list[RecordedRequest] = []
         self._requests_lock = threading.Lock()
         self._server: _Server | None = None
@@ -224,7 +327,23 @@ class Emulator:
         self._thread.start()
         return self
 
+    def _link_to_object(self, link: str) -> Path | None:
+        return self._obs.path_of(link, f"{HOST}:{self.port}")
+
+    def issued_secrets(self) -> list[str]:
+        """Every token and temporary key IAM has handed out (for secret-leak checks)."""
+        return self._iam.issued()
+
+    def objects(self) -> dict[tuple[str, str], bytes]:
+        """OBS objects now stored, by (bucket, key)."""
+        return self._obs.objects()
+
+    def dependencies(self, name: str) -> list[dict[str, Any]]:
+        """List items (newest version of each dependency) called exactly `name`."""
+        return [d for d in self._store.list_dependencies(name, None) if d["name"] == name]
+
     def stop(self) -> None:
+        self._obs.close()
         server, thread = self._server, self._thread
         if server is None:
             return

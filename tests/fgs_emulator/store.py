@@ -52,12 +52,15 @@ class DependencyStore:
             f"/depends/{self._owner}/{version_id}.zip"
         )
 
-    def create(self, new: NewVersion) -> Version:
+    def create(self, new: NewVersion, separate: bool = False) -> Version:
+        """A new version of the dependency `new.name`; with `separate`, a new dependency
+        of that name instead (as the legacy create API made)."""
         with self._lock:
-            dependency = self._by_name.get(new.name)
+            key = f"{new.name}\x00{uuid.uuid4()}" if separate else new.name
+            dependency = self._by_name.get(key)
             if dependency is None:
                 dependency = _Dependency(dep_id=str(uuid.uuid4()), name=new.name)
-                self._by_name[new.name] = dependency
+                self._by_name[key] = dependency
             dependency.last_number += 1
             version_id = str(uuid.uuid4())
             version: Version = {

@@ -7,7 +7,9 @@ import hashlib
 import io
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from .errors import ApiError, invalid
@@ -45,6 +47,7 @@ RUNTIMES = frozenset(
         "Custom Image",
     }
 )
+MAX_OBS_ZIP_BYTES = 300 * 1024 * 1024
 MAX_ZIP_BYTES = 40 * 1024 * 1024
 MAX_ZIP_ENTRIES = 30_000
 MAX_NAME_LENGTH = 96
@@ -113,9 +116,9 @@ def decode_depend_file(encoded: str) -> bytes:
         ) from None
 
 
-def _check_zip(data: bytes) -> None:
+def _check_zip(data: bytes | Path) -> None:
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        with zipfile.ZipFile(io.BytesIO(data) if isinstance(data, bytes) else data) as archive:
             names = archive.namelist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
         raise ApiError(400, "FSS.1013", "depend_file is not a zip file") from None
@@ -128,13 +131,29 @@ def _check_zip(data: bytes) -> None:
         raise invalid(f"zip entry names must not end with '~': {backups[0]!r}")
 
 
-def _check_link(link: str) -> None:
+def _object_for(link: str, resolve_link: Callable[[str], Path | None]) -> Path:
+    """The OBS object a depend_link names, which must exist and be a zip within limits."""
     parts = urlsplit(link)
-    if parts.scheme != "https" or not parts.hostname:
+    loopback = parts.scheme == "http" and parts.hostname == "127.0.0.1"
+    if not (parts.scheme == "https" or loopback) or not parts.hostname:
         raise ApiError(400, "FSS.1010", f"depend_link {link!r} is not an https URL")
+    path = resolve_link(link)
+    if path is None:
+        raise ApiError(400, "FSS.1010", f"depend_link {link!r} names no object in OBS")
+    if path.stat().st_size > MAX_OBS_ZIP_BYTES:
+        raise ApiError(400, "FSS.1023", f"the OBS object is larger than {MAX_OBS_ZIP_BYTES} bytes")
+    return path
 
 
-def validate_create(body: object) -> NewVersion:
+def _md5_of(path: Path) -> str:
+    digest = hashlib.md5()
+    with path.open("rb") as source:
+        while chunk := source.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def validate_create(body: object, resolve_link: Callable[[str], Path | None]) -> NewVersion:
     fields = _string_fields(body)
     depend_type = fields["depend_type"]
     if depend_type not in ("zip", "obs"):
@@ -155,10 +174,9 @@ def validate_create(body: object) -> NewVersion:
     else:
         if "depend_link" not in fields:
             raise invalid("depend_link is required when depend_type is obs")
-        _check_link(fields["depend_link"])
-        # Without OBS the package bytes are unknown: a stable 32-hex stand-in keeps
-        # the reply's shape and practically never equals a real package's MD5.
-        etag, size = hashlib.md5(fields["depend_link"].encode()).hexdigest(), 0
+        path = _object_for(fields["depend_link"], resolve_link)
+        _check_zip(path)
+        etag, size = _md5_of(path), path.stat().st_size
     return NewVersion(
         name=fields["name"],
         runtime=runtime,

@@ -1,0 +1,67 @@
+"""Turning the credential inputs into what requests carry: keys, a token, a project id."""
+
+from dataclasses import replace
+
+import requests
+
+from . import iam
+from .client import Connection
+from .credentials import AkSk, Credentials, Token
+from .retry import with_retries
+from .settings import Inputs
+
+
+def iam_connection(inputs: Inputs, credentials: Credentials | None) -> Connection:
+    return Connection(
+        endpoint=inputs.iam_api_endpoint,
+        credentials=credentials,
+        timeout=inputs.timeout,
+        service="IAM",
+    )
+
+
+def sign_in(session: requests.Session, inputs: Inputs) -> tuple[Credentials, str]:
+    """The credentials to use, and the project id (looked up from the region when absent)."""
+    method = inputs.sign_in_method()
+    credentials: Credentials
+    if method == "aksk":
+        credentials = AkSk(
+            inputs.access_key.get_secret_value(),
+            inputs.secret_key.get_secret_value(),
+            inputs.security_token.get_secret_value(),
+        )
+    elif method == "token":
+        credentials = Token(inputs.auth_token.get_secret_value())
+    else:
+        password = inputs.iam_password.get_secret_value()
+        credentials = with_retries(
+            "Signing in to IAM",
+            lambda: iam.sign_in(
+                session,
+                iam_connection(inputs, None),
+                user=inputs.iam_user,
+                password=password,
+                domain=inputs.iam_domain,
+                project_id=inputs.project_id,
+                region=inputs.region,
+            ),
+            inputs.retries,
+        )
+    project_id = inputs.project_id or with_retries(
+        "Looking up the project of the region",
+        lambda: iam.project_for_region(session, iam_connection(inputs, credentials), inputs.region),
+        inputs.retries,
+    )
+    return credentials, project_id
+
+
+def obs_keys(session: requests.Session, inputs: Inputs, credentials: Credentials) -> AkSk:
+    """OBS takes access keys only: with a token, IAM lends temporary ones."""
+    if isinstance(credentials, AkSk):
+        return credentials
+    connection = replace(iam_connection(inputs, credentials))
+    return with_retries(
+        "Getting temporary keys for OBS",
+        lambda: iam.temporary_keys(session, connection),
+        inputs.retries,
+    )

@@ -1,0 +1,109 @@
+"""IAM: password sign-in (tokens), project lookup by name, temporary access keys.
+
+Tokens and temporary keys it issues are accepted by the FunctionGraph gateway and OBS of
+the same emulator, as the real services accept IAM's.
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from .errors import ApiError, invalid
+
+Reply = tuple[int, dict[str, Any] | None, dict[str, str]]
+
+
+def _iam_error(status: int, code: str, message: str) -> ApiError:
+    return ApiError(status, code, message)
+
+
+def _expiry(hours: float) -> str:
+    return (datetime.now(UTC) + timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%S.000000Z")
+
+
+class IamService:
+    def __init__(
+        self,
+        users: Mapping[tuple[str, str], str],
+        project_id: str,
+        region: str,
+        tokens: set[str],
+        obs_keys: dict[str, tuple[str, str]],
+    ) -> None:
+        self._users = dict(users)  # (domain, user) -> password
+        self._project_id = project_id
+        self._region = region
+        self._tokens = tokens
+        self._obs_keys = obs_keys
+        self._issued: list[str] = []
+
+    def issued(self) -> list[str]:
+        return [*self._issued]
+
+    def sign_in(self, query: Mapping[str, list[str]], body: Any) -> Reply:
+        """POST /v3/auth/tokens with the password method; 201 with X-Subject-Token."""
+        try:
+            identity = body["auth"]["identity"]
+            user = identity["password"]["user"]
+            name, password = user["name"], user["password"]
+            domain = user["domain"]["name"]
+            project = body["auth"]["scope"]["project"]
+        except (KeyError, TypeError):
+            raise invalid(
+                "the body must be auth.identity.password.user with a project scope"
+            ) from None
+        if identity.get("methods") != ["password"]:
+            raise invalid("identity.methods must be ['password']")
+        known = self._users.get((domain, name))
+        if known is None or not secrets.compare_digest(known, str(password)):
+            raise _iam_error(401, "IAM.0001", "The username or password is wrong.")
+        if (
+            project.get("id", self._project_id) != self._project_id
+            or project.get("name", self._region) != self._region
+        ):
+            raise _iam_error(400, "IAM.0011", "The project scope is not one of this account's")
+        token = "MII" + "".join(secrets.choice(string.ascii_letters) for _ in range(60))
+        self._tokens.add(token)
+        self._issued.append(token)
+        payload = {
+            "token": {
+                "expires_at": _expiry(24),
+                "methods": ["password"],
+                "project": {"id": self._project_id, "name": self._region},
+                "user": {"name": name, "domain": {"name": domain}},
+            }
+        }
+        return 201, payload, {"X-Subject-Token": token}
+
+    def handle(self, method: str, path: str, query: Mapping[str, list[str]], token: bool) -> Reply:
+        """Authenticated IAM calls (the gateway has already checked the credentials)."""
+        if method == "GET" and path == "/v3/projects":
+            names = query.get("name", [])
+            projects = (
+                [{"id": self._project_id, "name": self._region, "enabled": True}]
+                if not names or names[0] == self._region
+                else []
+            )
+            return 200, {"projects": projects, "links": {}}, {}
+        if method == "POST" and path == "/v3.0/OS-CREDENTIAL/securitytokens":
+            if not token:
+                raise _iam_error(400, "IAM.0106", "Temporary keys are issued for a token only")
+            access = "".join(
+                secrets.choice(string.ascii_uppercase + string.digits) for _ in range(20)
+            )
+            secret = secrets.token_urlsafe(30)
+            security_token = secrets.token_urlsafe(120)
+            self._obs_keys[access] = (secret, security_token)
+            self._issued += [access, secret, security_token]
+            credential = {
+                "access": access,
+                "secret": secret,
+                "securitytoken": security_token,
+                "expires_at": _expiry(1),
+            }
+            return 201, {"credential": credential}, {}
+        raise ApiError(404, "IAM.0404", f"no IAM API for {method} {path}")
