@@ -25,6 +25,21 @@ class Token:
 Credentials = AkSk | Token
 
 
+def redact(text: str, credentials: Credentials | None) -> str:
+    """`text` (say, a server's error message) with these credentials' values starred out:
+    a server that echoes the request's headers must not put them in the log."""
+    if isinstance(credentials, Token):
+        values = [credentials.value]
+    elif isinstance(credentials, AkSk):
+        values = [credentials.access_key, credentials.secret_key, credentials.security_token]
+    else:
+        values = []
+    for value in values:
+        if value:
+            text = text.replace(value, "***")
+    return text
+
+
 def authenticate(
     credentials: Credentials,
     *,

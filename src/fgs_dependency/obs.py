@@ -19,7 +19,7 @@ from urllib.parse import quote, urlsplit
 import requests
 
 from . import runner
-from .credentials import AkSk
+from .credentials import AkSk, redact
 from .errors import ActionError
 from .retry import RETRYABLE_STATUSES, TransientError, parse_retry_after
 from .transport import send
@@ -130,6 +130,7 @@ def _request(
     request_id = reply.headers.get("x-obs-request-id") or _xml_field(reply.body, "RequestId")
     if request_id:
         message += f" (request id {request_id})"
+    message = redact(message, bucket.keys)
     if reply.status in RETRYABLE_STATUSES:
         # A PUT or DELETE of the same key may be repeated: nothing to look up first.
         raise TransientError(

@@ -23,11 +23,22 @@ Checks run in this order, each with its reply:
 
 Tests can schedule faults for the next calls of an operation with Emulator.inject
 (see faults.py): an error status with Retry-After, a reset before the body is read, a
-commit followed by a dropped connection, or a reply slower than the client's timeout.
+commit followed by a dropped connection, a reply slower than the client's timeout, or
+a hostile reply (Hostile: garbage, HTML, a huge body, mangled fields, a redirect, an
+error message that echoes the request's credentials).
 """
 
-from .faults import CommitThenDrop, Reset, SlowReply, Status
+from .faults import HOSTILE_KINDS, CommitThenDrop, Hostile, Reset, SlowReply, Status
 from .recording import RecordedRequest
 from .server import Emulator
 
-__all__ = ["CommitThenDrop", "Emulator", "RecordedRequest", "Reset", "SlowReply", "Status"]
+__all__ = [
+    "HOSTILE_KINDS",
+    "CommitThenDrop",
+    "Emulator",
+    "Hostile",
+    "RecordedRequest",
+    "Reset",
+    "SlowReply",
+    "Status",
+]

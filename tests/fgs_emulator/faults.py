@@ -66,4 +66,28 @@ class SlowReply:
     seconds: float
 
 
-Fault = Status | Reset | CommitThenDrop | SlowReply
+HOSTILE_KINDS = (
+    "non_json",  # 200 with a plain-text body
+    "html",  # 403 with a proxy's HTML error page
+    "huge",  # 200 with a 300 MB body
+    "missing_fields",  # acts, then leaves dep_id and version out of the reply
+    "mistyped",  # acts, then sends version and size as strings
+    "newline_etag",  # acts, then puts a newline in etag and dep_id
+    "forged_output",  # acts, then puts a `name<<delimiter` output line in dep_id
+    "redirect",  # 302 to another host
+    "echo_auth",  # 401 whose message repeats the request's credential headers
+)
+
+
+@dataclass(frozen=True)
+class Hostile:
+    """Answer as a broken or malicious server would (one of HOSTILE_KINDS)."""
+
+    kind: str
+
+    def __post_init__(self) -> None:
+        if self.kind not in HOSTILE_KINDS:
+            raise ValueError(f"unknown hostile kind {self.kind!r}")
+
+
+Fault = Status | Reset | CommitThenDrop | SlowReply | Hostile

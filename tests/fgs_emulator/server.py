@@ -22,7 +22,16 @@ from urllib.parse import parse_qs
 from . import obs
 from .api import DependencyApi
 from .errors import ApiError, invalid
-from .faults import OPERATIONS, CommitThenDrop, Fault, Reset, SlowReply, Status, operation_of
+from .faults import (
+    OPERATIONS,
+    CommitThenDrop,
+    Fault,
+    Hostile,
+    Reset,
+    SlowReply,
+    Status,
+    operation_of,
+)
 from .gateway import Gateway, parse_json
 from .iam import IamService
 from .recording import RecordedRequest, summarise_body
@@ -163,6 +172,9 @@ class _Handler(BaseHTTPRequestHandler):
         if isinstance(fault, Reset | CommitThenDrop):
             self._drop()
             return
+        if isinstance(fault, Hostile):
+            self._hostile(fault.kind, status, payload, headers)
+            return
         if isinstance(fault, SlowReply):
             time.sleep(fault.seconds)
         # Without a usable Content-Length the request's end is unknown: close after replying.
@@ -229,6 +241,68 @@ class _Handler(BaseHTTPRequestHandler):
                 self._discard(unread)
         except OSError:
             self.close_connection = True
+
+    def _hostile(
+        self, kind: str, status: int, payload: dict[str, Any] | None, headers: dict[str, str]
+    ) -> None:
+        """Reply as a broken or malicious server would, after the request was handled."""
+        self.close_connection = True
+        body: bytes
+        content_type = "application/json"
+        if kind == "non_json":
+            status, body, content_type = 200, b"OK", "text/plain"
+        elif kind == "html":
+            status, content_type = 403, "text/html"
+            body = b"<html><body><h1>403 Forbidden</h1><p>::error::by proxy</p></body></html>"
+        elif kind == "huge":
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(300 * 1024 * 1024))
+            self.end_headers()
+            try:
+                for _ in range(300):
+                    self.wfile.write(b" " * (1024 * 1024))
+            except OSError:
+                pass
+            return
+        elif kind == "redirect":
+            self.send_response(302)
+            self.send_header("Location", "https://collector.invalid/steal")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        elif kind == "echo_auth":
+            echoed = " ".join(
+                f"{name}={headers.get(name, '')}"
+                for name in ("authorization", "x-auth-token", "x-security-token")
+            )
+            status = 401
+            body = json.dumps(
+                {"error_code": "APIGW.0301", "error_msg": f"rejected {echoed}"}
+            ).encode()
+        else:
+            document = dict(payload or {})
+            if kind == "missing_fields":
+                document.pop("dep_id", None)
+                document.pop("version", None)
+            elif kind == "mistyped":
+                document["version"] = str(document.get("version"))
+                document["size"] = str(document.get("size"))
+            elif kind == "newline_etag":
+                document["etag"] = f"{document.get('etag')}\n"
+                document["dep_id"] = f"{document.get('dep_id')}\nversion=999"
+            elif kind == "forged_output":
+                document["dep_id"] = "x\nversion<<ghadelimiter_forged\n999\nghadelimiter_forged"
+            body = json.dumps(document).encode()
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(body)
+        except OSError:
+            pass
 
     def _drop(self) -> None:
         """Close the connection with a reset, as a crashed backend or a network fault would."""
