@@ -26,7 +26,7 @@ publish() {
         GITHUB_WORKSPACE="$demo/workspace" RUNNER_TEMP="$demo/runner_temp" \
         GITHUB_OUTPUT="$demo/file_commands/output" GITHUB_STEP_SUMMARY="$demo/file_commands/summary" \
         "INPUT_NAME=demo-requests" "INPUT_RUNTIME=python3.9" "INPUT_PATH=build" \
-        "INPUT_PREFIX=python" "INPUT_EXCLUDE=__pycache__/" "INPUT_DESCRIPTION=requests and friends" \
+        "INPUT_EXCLUDE=__pycache__/" "INPUT_DESCRIPTION=requests and friends" \
         "INPUT_REGION=cn-north-4" "INPUT_PROJECT-ID=0123456789abcdef0123456789abcdef" \
         "INPUT_ACCESS-KEY=DEMOACCESSKEY0000001" \
         "INPUT_SECRET-KEY=demo-secret-key-0000000000000000000000" \

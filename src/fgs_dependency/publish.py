@@ -124,8 +124,8 @@ def publish(destination: Destination, request: Request, package: Package | None)
         # version found after a lost reply must not be.
         before = versions_now()
         newest = before[-1] if before else None
-        unchanged = newest is not None and _matches(newest, package, request.runtime)
-        if request.if_unchanged == "skip" and package and newest and unchanged:
+        skip = request.if_unchanged == "skip" and package is not None
+        if skip and newest and _matches(newest, package, request.runtime):
             return Outcome(newest, skipped=True, route=route)
         existing = {v.id for v in before}
 
@@ -133,7 +133,8 @@ def publish(destination: Destination, request: Request, package: Package | None)
             runner.info("The outcome is unknown: checking whether FunctionGraph stored it")
             for version in reversed(versions_now()):
                 if version.id not in existing and _matches(version, package, request.runtime):
-                    runner.info(f"It did: adopting {version.id} instead of sending it again")
+                    label = version.id if version.version is None else f"version {version.version}"
+                    runner.info(f"It did: adopting {label} instead of sending it again")
                     return version
             runner.info("It did not: sending it again")
             return None

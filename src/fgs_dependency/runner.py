@@ -1,7 +1,9 @@
 """The runner interface: log lines, workflow commands, masks, outputs and the job summary.
 
-Everything the action tells GitHub goes through here, on top of actions-toolkit,
-which writes the `ghadelimiter_<uuid>` output format and escapes command data.
+Everything the action tells GitHub goes through here, on top of actions-toolkit's command
+and file-command modules, which write the `ghadelimiter_<uuid>` output format and escape
+command data. (Its `core` module wraps the same calls but imports requests for OIDC, which
+would cost a dry run a tenth of a second of start-up.)
 """
 
 import os
@@ -11,11 +13,12 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from actions_toolkit import core
+from actions_toolkit.command import issue_command
+from actions_toolkit.file_command import issue_file_command, prepare_key_value_message
 
 
 def info(message: str) -> None:
-    core.info(message)
+    sys.stdout.write(message + "\n")
 
 
 def debug_enabled() -> bool:
@@ -23,35 +26,35 @@ def debug_enabled() -> bool:
 
 
 def debug(message: str) -> None:
-    core.debug(message)
+    issue_command("debug", {}, message)
 
 
 def notice(message: str) -> None:
-    core.notice(message)
+    issue_command("notice", {}, message)
 
 
 def warning(message: str) -> None:
-    core.warning(message)
+    issue_command("warning", {}, message)
 
 
 def error(message: str) -> None:
-    core.error(message)
+    issue_command("error", {}, message)
 
 
 def mask(secret: str) -> None:
     """Have the runner hide `secret` from every later log line."""
     # A mask of whitespace or a very short value would blank ordinary text.
     if secret.strip() and len(secret) >= 3:
-        core.set_secret(secret)
+        issue_command("add-mask", {}, secret)
 
 
 @contextmanager
 def group(title: str) -> Iterator[None]:
-    core.start_group(title)
+    issue_command("group", {}, title)
     try:
         yield
     finally:
-        core.end_group()
+        issue_command("endgroup", {}, "")
 
 
 def untrusted(lines: Iterable[str]) -> None:
@@ -70,7 +73,7 @@ def set_outputs(outputs: Mapping[str, str]) -> None:
         untrusted(f"output {name}={value}" for name, value in outputs.items())
         return
     for name, value in outputs.items():
-        core.set_output(name, value)
+        issue_file_command("OUTPUT", prepare_key_value_message(name, value))
 
 
 def append_summary(markdown: str) -> None:
