@@ -219,3 +219,33 @@ def test_links_into_the_system_are_refused(workspace: Path, tmp_path: Path, targ
     [error] = run.errors
     assert "'leak' is a symlink" in error and "outside the folder" in error
     assert not list(run.runner_temp.rglob("*.zip"))
+
+
+def test_ready_zip_with_duplicate_names_is_refused(workspace: Path, tmp_path: Path) -> None:
+    ready = workspace / "dup.zip"
+    with zipfile.ZipFile(ready, "w") as archive:
+        archive.writestr("python/mod.py", "first")
+        with pytest.warns(UserWarning, match="Duplicate name"):
+            archive.writestr("python/mod.py", "second")
+    run = run_action(
+        workspace,
+        {"name": "dup", "runtime": "Python3.9", "path": "dup.zip", "dry-run": "true"},
+        tmp=tmp_path,
+    )
+    assert run.returncode == 1
+    [error] = run.errors
+    assert "Input 'path'" in error and "same entry name more than once (python/mod.py)" in error
+
+
+def test_a_link_swapped_in_after_listing_is_not_followed(tmp_path: Path) -> None:
+    """Between listing and reading, a file replaced by a link out of the tree is refused."""
+    from fgs_dependency import packaging
+    from fgs_dependency.errors import ActionError
+
+    outside = make_tree(tmp_path / "outside", {"secret.txt": "do not read"})
+    root = make_tree(tmp_path / "src", {"a.py": "a"})
+    entries, _ = packaging.collect(root, (), "")
+    (root / "a.py").unlink()
+    (root / "a.py").symlink_to(outside / "secret.txt")
+    with pytest.raises(ActionError, match=r"'a\.py' cannot be read"):
+        packaging.write_zip(entries, tmp_path / "out.zip", packaging.dos_timestamp(None))

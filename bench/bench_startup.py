@@ -1,0 +1,112 @@
+"""Start-up: import time of the entry point, and the wall time of a dry run of 10 files.
+
+    python bench/bench_startup.py [--rounds 7]
+
+Import time is `python -X importtime -c "import fgs_dependency.__main__"`: the cumulative
+time of that module, median over the rounds, with the heaviest imports under it. The dry
+run is the action (`python -m fgs_dependency`, as the runner starts it) on a 10-file tree,
+from the call to the exit. `python -c pass` (the interpreter alone) is the reference.
+Targets (issue 6): import at most 250 ms; dry run at most 0.5 s.
+"""
+
+import argparse
+import re
+import subprocess
+import sys
+
+import common
+import trees
+
+_LINE = re.compile(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)")
+
+
+def import_times() -> tuple[float, list[tuple[int, int, str]]]:
+    """(seconds to import the entry point, [(cumulative µs, depth, module)])"""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import fgs_dependency.__main__"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    modules = []
+    total = None
+    for line in done.stderr.splitlines():
+        match = _LINE.match(line)
+        if match:
+            cumulative, depth, name = int(match[2]), len(match[3]) // 2, match[4]
+            modules.append((cumulative, depth, name))
+            if name == "fgs_dependency.__main__":
+                total = cumulative / 1e6
+    assert total is not None, done.stderr[-2000:]
+    return total, modules
+
+
+def plain_import_time() -> float:
+    """Seconds to import the entry point without -X importtime's own overhead."""
+    code = (
+        "import time; start = time.perf_counter(); import fgs_dependency.__main__; "
+        "print(time.perf_counter() - start)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(done.stdout)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=7)
+    args = parser.parse_args()
+    tiny = trees.tiny_tree()
+    inputs = {"name": "bench-start", "runtime": "Python3.9", "path": tiny.name, "dry-run": "true"}
+    env = common.action_env(trees.CACHE, common.WORK / "startup", inputs)
+    imports, plain, dry_runs, bare = [], [], [], []
+    heaviest: dict[str, list[int]] = {}
+    for _ in range(args.rounds):
+        total, modules = import_times()
+        imports.append(total)
+        plain.append(plain_import_time())
+        for cumulative, depth, name in modules:
+            if depth <= 2:
+                heaviest.setdefault(name, []).append(cumulative)
+        argv = [sys.executable, "-m", "fgs_dependency"]
+        dry_runs.append(common.run_measured(argv, env, trees.CACHE)[0])
+        bare.append(common.run_measured([sys.executable, "-c", "pass"])[0])
+
+    imp, dry, ref = common.median(imports), common.median(dry_runs), common.median(bare)
+    rows = [
+        [
+            "import fgs_dependency.__main__ (-X importtime)",
+            f"{imp * 1000:.0f} ms",
+            f"{min(imports) * 1000:.0f} ms",
+            "<= 250 ms: " + ("met" if imp <= 0.25 else "NOT met"),
+        ],
+        [
+            "the same, timed inside (no -X importtime)",
+            f"{common.median(plain) * 1000:.0f} ms",
+            f"{min(plain) * 1000:.0f} ms",
+            "-",
+        ],
+        [
+            "dry run, 10-file tree (wall)",
+            f"{dry * 1000:.0f} ms",
+            f"{min(dry_runs) * 1000:.0f} ms",
+            "<= 500 ms: " + ("met" if dry <= 0.5 else "NOT met"),
+        ],
+        ["python -c pass (reference)", f"{ref * 1000:.0f} ms", f"{min(bare) * 1000:.0f} ms", "-"],
+    ]
+    print(f"Start-up, {args.rounds} rounds; {common.machine()}")
+    print()
+    print(common.table(["what", "median", "best", "target"], rows))
+    print()
+    ranked = sorted(heaviest.items(), key=lambda kv: -common.median(kv[1]))
+    top = [
+        [name, f"{common.median(times) / 1000:.0f} ms"]
+        for name, times in ranked
+        if name != "fgs_dependency.__main__"
+    ][:12]
+    print("Heaviest imports (cumulative, at most two levels below the entry point, median):")
+    print()
+    print(common.table(["module", "cumulative"], top))
+
+
+if __name__ == "__main__":
+    main()

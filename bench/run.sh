@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Runs a benchmark in the project's virtualenv; each prints a Markdown table.
+#   bash bench/run.sh packaging [--rounds 5]   # throughput and zip size against zip -r -X
+#   bash bench/run.sh memory [--rounds 3]      # peak RSS of publishes against a dry run's
+#   bash bench/run.sh startup [--rounds 7]     # import time and dry-run wall time
+#   bash bench/run.sh codecs                   # deflate implementations (pip install zlib-ng isal)
+#   bash bench/run.sh all                      # the first three
+# The trees are built on first use and cached in bench/.cache/ (npm and pip needed once).
+source "$(dirname "$0")/../scripts/venv.sh"
+cd "$root"
+what="${1:-all}"
+shift || true
+case "$what" in
+    packaging | memory | startup | codecs) exec python "bench/bench_$what.py" "$@" ;;
+    all) for one in packaging memory startup; do python "bench/bench_$one.py" && echo; done ;;
+    *) echo "usage: bash bench/run.sh packaging|memory|startup|codecs|all [options]" >&2; exit 2 ;;
+esac
