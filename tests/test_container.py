@@ -1,0 +1,300 @@
+"""The action's image, built from the real Dockerfile and run the way GitHub's runner runs it.
+
+The podman plumbing is scripts/container.sh (podman, runc and a debootstrapped stand-in for the
+official base; `bash scripts/test.sh` installs the tools). If the image cannot be built or run
+here, these tests fail and say why: they are never skipped.
+"""
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+from conftest import (
+    DECLARED_INPUTS,
+    ROOT,
+    Run,
+    assert_no_secrets,
+    make_tree,
+    parse_outputs,
+    publish_inputs,
+    run_action,
+)
+from fgs_emulator import Emulator
+
+CONTAINER_SH = ROOT / "scripts" / "container.sh"
+IMAGE = "localhost/fgs-dependency-action:test"
+PYTHON = "/usr/local/bin/python"
+# On GitHub-hosted machines the runner's own user (uid 1001) owns the workspace, and a root-owned
+# file left there breaks later steps (actions/checkout's clean-up, caches).
+RUNNER_UID = 1001
+TREE: dict[str, str | bytes] = {
+    "python/requests/__init__.py": "VERSION = '2.32'\n" * 200,
+    "python/requests/api.py": "def get(url):\n    return url\n" * 50,
+    "python/six.py": "six = 6\n",
+    "python/data/table.bin": bytes(range(256)) * 64,
+}
+
+
+def container(*args: str, timeout: float = 300) -> str:
+    """`scripts/container.sh ARGS`; its output, or a test failure that shows what went wrong."""
+    done = subprocess.run(
+        ["bash", str(CONTAINER_SH), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    if done.returncode != 0:
+        pytest.fail(
+            f"`scripts/container.sh {args[0]}` exited {done.returncode}:\n"
+            f"{done.stdout[-2000:]}\n{done.stderr[-4000:]}",
+            pytrace=False,
+        )
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def image() -> str:
+    for tool in ("podman", "runc"):
+        if shutil.which(tool) is None:
+            pytest.fail(
+                f"{tool} is not installed, so the action's container cannot be tested; "
+                "`bash scripts/test.sh` installs podman, runc and debootstrap with apt-get",
+                pytrace=False,
+            )
+    # The first build on a machine debootstraps the stand-in base (one to two minutes).
+    container("build", IMAGE, timeout=1200)
+    assert container("run", "--entrypoint", PYTHON, IMAGE, "-c", "print('ok')").strip() == "ok"
+    return IMAGE
+
+
+def image_python(image: str, code: str) -> str:
+    return container("run", "--entrypoint", PYTHON, image, "-c", code).strip()
+
+
+def run_container(
+    image: str,
+    workspace: Path,
+    inputs: Mapping[str, str],
+    env: Mapping[str, str] | None = None,
+    *,
+    tmp: Path,
+) -> Run:
+    """Run the image as the runner does: `--workdir /github/workspace`, its five mounts, the
+    GITHUB_* variables, and every declared input as INPUT_<NAME> (hyphens kept, '' when not
+    given). Inputs reach podman through its environment (`-e NAME`), as the runner passes them,
+    so secrets never appear on a command line."""
+    unknown = set(inputs) - set(DECLARED_INPUTS)
+    assert not unknown, f"inputs not declared in action.yml: {unknown}"
+    mounts = {
+        "workspace": workspace,
+        "runner_temp": tmp / "runner_temp",
+        "home": tmp / "home",
+        "workflow": tmp / "workflow",
+        "file_commands": tmp / "file_commands",
+    }
+    for path in mounts.values():
+        path.mkdir(parents=True, exist_ok=True)
+    (mounts["workflow"] / "event.json").write_text("{}")
+    guid = uuid.uuid4()
+    output_file = mounts["file_commands"] / f"set_output_{guid}"
+    summary_file = mounts["file_commands"] / f"step_summary_{guid}"
+    output_file.write_text("")
+    summary_file.write_text("")
+    runner_env = {
+        "HOME": "/github/home",
+        "CI": "true",
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_WORKSPACE": "/github/workspace",
+        "GITHUB_OUTPUT": f"/github/file_commands/{output_file.name}",
+        "GITHUB_STEP_SUMMARY": f"/github/file_commands/{summary_file.name}",
+        "GITHUB_EVENT_PATH": "/github/workflow/event.json",
+        "GITHUB_EVENT_NAME": "push",
+        "GITHUB_REPOSITORY": "octo-org/app",
+        "GITHUB_SHA": "0" * 40,
+        "GITHUB_REF": "refs/heads/main",
+        "GITHUB_RUN_ID": "1",
+        "GITHUB_JOB": "deps",
+        "RUNNER_OS": "Linux",
+        "RUNNER_TEMP": "/github/runner_temp",
+    }
+    passed = {
+        **{f"INPUT_{name.upper()}": "" for name in DECLARED_INPUTS},
+        **{f"INPUT_{name.upper()}": value for name, value in inputs.items()},
+        **(env or {}),
+    }
+    args = ["run", "--workdir", "/github/workspace"]
+    for name, path in mounts.items():
+        args += ["-v", f"{path}:/github/{name}"]
+    for name, value in runner_env.items():
+        args += ["-e", f"{name}={value}"]
+    for name in passed:
+        args += ["-e", name]
+    done = subprocess.run(
+        ["bash", str(CONTAINER_SH), *args, image],
+        env={**os.environ, **passed},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    # Podman's own failures (exit 125-127) are not the action's: say so rather than compare them.
+    assert done.returncode < 125, f"podman could not run the image:\n{done.stderr[-4000:]}"
+    runner_temp = mounts["runner_temp"]
+    return Run(
+        returncode=done.returncode,
+        stdout=done.stdout,
+        stderr=done.stderr,
+        outputs=parse_outputs(output_file.read_text()),
+        summary=summary_file.read_text(),
+        runner_temp=runner_temp,
+        files_left={
+            str(p): p.read_bytes()
+            for p in runner_temp.rglob("*")
+            if p.is_file() and p.suffix != ".zip"
+        },
+    )
+
+
+def on_host(run: Run, container_path: str) -> Path:
+    """Where a path under the container's /github/runner_temp is on this machine."""
+    return run.runner_temp / Path(container_path).relative_to("/github/runner_temp")
+
+
+def owned_by_runner(workspace: Path) -> dict[str, int]:
+    """Hand the workspace to the runner's user, as on GitHub; its paths and owners after."""
+    for path in [workspace, *workspace.rglob("*")]:
+        os.lchown(path, RUNNER_UID, RUNNER_UID)
+    return owners(workspace)
+
+
+def owners(workspace: Path) -> dict[str, int]:
+    return {str(p): p.lstat().st_uid for p in [workspace, *workspace.rglob("*")]}
+
+
+_REQUIREMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def _names(lines: list[str]) -> set[str]:
+    """Normalised project names of the requirement lines (comments and hashes are not)."""
+    found = (_REQUIREMENT.match(line) for line in lines)
+    return {re.sub(r"[-_.]+", "-", match[0]).lower() for match in found if match}
+
+
+def test_lock_pins_every_declared_dependency() -> None:
+    """requirements.lock, which the image installs, is regenerated (bash scripts/lock.sh)
+    whenever pyproject's dependencies change; PyGithub's tree stays out of it."""
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    lock = (ROOT / "requirements.lock").read_text().splitlines()
+    pinned = _names(lock)
+    missing = _names(declared) - pinned
+    assert not missing, f"requirements.lock lacks {missing}: run `bash scripts/lock.sh`"
+    assert not pinned & {"pygithub", "cryptography", "pynacl", "pyjwt"}
+    assert all("==" in line for line in lock if _REQUIREMENT.match(line))
+
+
+def test_image_is_built_as_the_runner_needs(image: str) -> None:
+    config = json.loads(container("podman", "image", "inspect", image))[0]["Config"]
+    assert not config.get("User"), "a USER line loses access to the workspace and file commands"
+    entrypoint = config["Entrypoint"]
+    assert entrypoint[0].startswith("/") and entrypoint[-2:] == ["-m", "fgs_dependency"]
+    assert {"PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1"} <= set(config["Env"])
+    # What the image holds: the action's imports, none of PyGithub's tree, no stray `tests`
+    # package, no pip cache, no compiler.
+    found = image_python(
+        image,
+        "import importlib.util as u, os, shutil;"
+        "import fgs_dependency.__main__, actions_toolkit.core;"
+        "print([m for m in ('github', 'cryptography', 'nacl', 'jwt', 'tests') if u.find_spec(m)],"
+        " os.path.exists('/root/.cache'), [c for c in ('cc', 'gcc') if shutil.which(c)])",
+    )
+    assert found == "[] False []"
+
+
+def test_publish_through_the_container(
+    image: str, emulator: Emulator, workspace: Path, tmp_path: Path
+) -> None:
+    make_tree(workspace / "deps", TREE)
+    before = owned_by_runner(workspace)
+    run = run_container(
+        image,
+        workspace,
+        publish_inputs(emulator, path="deps", description="Shared libraries"),
+        tmp=tmp_path / "github",
+    )
+    assert run.returncode == 0, run.log
+    assert not run.errors
+    [version] = emulator.versions("demo-deps")
+    package = on_host(run, run.outputs["package_path"])
+    md5 = hashlib.md5(package.read_bytes()).hexdigest()
+    assert run.outputs["package_path"].startswith("/github/runner_temp/")
+    assert {k: run.outputs[k] for k in ("dep_id", "version", "version_id", "link")} == {
+        "dep_id": version["dep_id"],
+        "version": "1",
+        "version_id": version["id"],
+        "link": version["link"],
+    }
+    assert run.outputs["etag"] == run.outputs["package_md5"] == md5
+    assert run.outputs["size"] == str(package.stat().st_size)
+    assert run.outputs["file_count"] == str(len(TREE))
+    assert run.outputs["file_name"] == "demo-deps.zip"
+    assert "Published 'demo-deps' version 1" in run.summary
+    assert md5 in run.summary
+    assert_no_secrets(run)
+    # Nothing added to the workspace, and nothing in it now owned by root.
+    assert owners(workspace) == before
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [{"name": "9-starts-with-a-digit"}, {"dry-run": "yes"}, {"path": ".."}],
+    ids=["name", "dry-run", "path"],
+)
+def test_bad_input_fails_as_outside(
+    image: str, workspace: Path, tmp_path: Path, bad: dict[str, str]
+) -> None:
+    make_tree(workspace, {"deps/a.py": "a = 1\n"})
+    inputs = {"name": "demo-deps", "runtime": "Python3.9", "path": "deps", "dry-run": "true", **bad}
+    outside = run_action(workspace, inputs, tmp=tmp_path / "host")
+    inside = run_container(image, workspace, inputs, tmp=tmp_path / "image")
+    assert outside.returncode == inside.returncode == 1
+    assert outside.errors, outside.log
+    assert inside.errors == outside.errors
+    assert inside.outputs == {}
+
+
+# The build of the compressor the zip's bytes depend on: libdeflate, inside the `deflate` wheel.
+COMPRESSOR = (
+    "import deflate, hashlib, pathlib;"
+    "so = next(pathlib.Path(deflate.__file__).parent.glob('_deflate*.so'));"
+    "print(hashlib.sha256(so.read_bytes()).hexdigest())"
+)
+
+
+def test_same_tree_same_zip(image: str, workspace: Path, tmp_path: Path) -> None:
+    """Two runs of the image give one zip; and this machine's, when it has the same build of
+    libdeflate (the same wheel: it is abi3, one build for Python 3.11 to 3.13)."""
+    make_tree(workspace / "deps", TREE)
+    inputs = {"name": "demo-deps", "runtime": "Python3.9", "path": "deps", "dry-run": "true"}
+    runs = [run_container(image, workspace, inputs, tmp=tmp_path / f"run{i}") for i in (1, 2)]
+    for run in runs:
+        assert run.returncode == 0, run.log
+    zips = [on_host(run, run.outputs["package_path"]).read_bytes() for run in runs]
+    assert zips[0] == zips[1]
+    assert runs[0].outputs["package_md5"] == runs[1].outputs["package_md5"]
+    host = run_action(workspace, inputs, tmp=tmp_path / "host")
+    assert host.returncode == 0, host.log
+    here = subprocess.run(
+        [sys.executable, "-c", COMPRESSOR], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    # TREE's files are far below the 32 MiB up to which libdeflate compresses them all, so
+    # zlib, which differs here (Debian 12's 1.2.13, trixie's 1.3.1), plays no part.
+    if image_python(image, COMPRESSOR) == here:
+        assert runs[0].outputs["package_md5"] == host.outputs["package_md5"]
