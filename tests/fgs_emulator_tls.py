@@ -23,14 +23,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import ipaddress
-import signal
 import socket
 import ssl
-import threading
 from collections.abc import Iterable, Mapping, Sequence
 from http.server import ThreadingHTTPServer
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import trustme
@@ -41,8 +38,9 @@ from fgs_emulator.__main__ import (
     DEFAULT_REGION,
     DEFAULT_SK,
     DEFAULT_TOKEN,
+    serve,
 )
-from fgs_emulator.server import _POLL_SECONDS, _Handler, _Server
+from fgs_emulator.server import _Handler, _Server
 
 DEFAULT_NAMES = ("127.0.0.1", "localhost", "::1")
 _HANDSHAKE_TIMEOUT_SECONDS = 10.0
@@ -105,17 +103,11 @@ class TlsEmulator(Emulator):
         self.context.minimum_version = ssl.TLSVersion.TLSv1_2
         self.certificate.configure_cert(self.context)
 
+    def _make_server(self) -> _Server:
+        return _TlsServer(self.host, self._requested_port, self, self.context)
+
     def start(self) -> TlsEmulator:
-        if self._server is not None:
-            raise RuntimeError("the emulator is already running")
-        self._server = _TlsServer(self.host, self._requested_port, self, self.context)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": _POLL_SECONDS},
-            name="fgs-emulator-tls",
-            daemon=True,
-        )
-        self._thread.start()
+        super().start()
         return self
 
     def __enter__(self) -> TlsEmulator:
@@ -165,13 +157,6 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     args = _parse_args(argv)
     names = list(dict.fromkeys([*args.name, *DEFAULT_NAMES]))
-    stopping = threading.Event()
-
-    def _request_stop(signum: int, frame: FrameType | None) -> None:
-        stopping.set()
-
-    signal.signal(signal.SIGTERM, _request_stop)
-    signal.signal(signal.SIGINT, _request_stop)
     emulator = TlsEmulator(
         credentials={args.ak: args.sk},
         tokens={args.token},
@@ -183,10 +168,7 @@ def main(argv: list[str] | None = None) -> None:
         url_host=args.url_host,
     )
     emulator.write_ca_bundle(args.ca_bundle)
-    with emulator:
-        # Callers wait for this exact line to learn the URL (as with fgs_emulator).
-        print(f"fgs-emulator listening on {emulator.url}", flush=True)
-        stopping.wait()
+    serve(emulator)
 
 
 if __name__ == "__main__":

@@ -29,8 +29,8 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: list[str] | None = None) -> None:
-    args = _parse_args(argv)
+def serve(emulator: Emulator) -> None:
+    """Serve until SIGTERM or SIGINT, after printing the line callers wait for."""
     stopping = threading.Event()
 
     def _request_stop(signum: int, frame: FrameType | None) -> None:
@@ -38,17 +38,23 @@ def main(argv: list[str] | None = None) -> None:
 
     signal.signal(signal.SIGTERM, _request_stop)
     signal.signal(signal.SIGINT, _request_stop)
-    emulator = Emulator(
-        credentials={args.ak: args.sk},
-        tokens={args.token},
-        project_id=args.project_id,
-        region=args.region,
-        port=args.port,
-    )
     with emulator:
-        # Callers wait for this exact line to learn the port.
+        # Callers wait for this exact line to learn the URL.
         print(f"fgs-emulator listening on {emulator.url}", flush=True)
         stopping.wait()
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _parse_args(argv)
+    serve(
+        Emulator(
+            credentials={args.ak: args.sk},
+            tokens={args.token},
+            project_id=args.project_id,
+            region=args.region,
+            port=args.port,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -388,10 +388,14 @@ class Emulator:
         self._thread: threading.Thread | None = None
         self._faults: dict[str, deque[Fault]] = {}
 
+    def _make_server(self) -> _Server:
+        """The listening server; a subclass may serve it differently (over TLS, say)."""
+        return _Server(self._requested_port, self)
+
     def start(self) -> Emulator:
         if self._server is not None:
             raise RuntimeError("the emulator is already running")
-        self._server = _Server(self._requested_port, self)
+        self._server = self._make_server()
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": _POLL_SECONDS},
