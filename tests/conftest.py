@@ -18,6 +18,7 @@ SECRET_KEY = "zX9sEcReTkEy0000000000000000000000000001"
 TOKEN = "MIIEXAMPLEtokenVALUE0123456789"
 PROJECT_ID = "0123456789abcdef0123456789abcdef"
 REGION = "cn-north-4"
+BUCKET = "deps-bucket"
 SECRETS = (SECRET_KEY, TOKEN)
 DECLARED_INPUTS = tuple(yaml.safe_load((ROOT / "action.yml").read_text())["inputs"])
 
@@ -137,6 +138,7 @@ def emulator() -> Iterator[Emulator]:
         tokens={TOKEN},
         project_id=PROJECT_ID,
         region=REGION,
+        buckets={BUCKET},
     ) as emu:
         yield emu
 

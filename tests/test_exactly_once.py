@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import make_tree, publish_inputs, run_action
+from conftest import BUCKET, make_tree, publish_inputs, run_action
 from fgs_emulator import CommitThenDrop, Emulator, Reset, SlowReply, Status
 
 FAULTS = {
@@ -27,13 +27,21 @@ FAILURES = {
     "500 every time": ("list_dependencies", Status(500), 4),
     "400 once": ("create", Status(400), 1),
     "403 once": ("create", Status(403), 1),
+    "OBS 503 every time": ("obs_put", Status(503), 4),
 }
-OPERATIONS = ("create", "list_dependencies", "list_versions")
+OPERATIONS = ("create", "list_dependencies", "list_versions", "obs_put")
+# The OBS rows send the package through a bucket; the others inline.
+THROUGH_OBS = {"depend-type": "obs", "obs-bucket": BUCKET, "obs-endpoint": "{url}"}
 
 
 def publish_once(emu: Emulator, workspace: Path, tmp: Path, content: str, **inputs: str):  # type: ignore[no-untyped-def]
     make_tree(workspace, {"lib/mod.py": content})
+    inputs = {k: v.format(url=emu.url) for k, v in inputs.items()}
     return run_action(workspace, publish_inputs(emu, timeout="1", **inputs), tmp=tmp)
+
+
+def route(operation: str) -> dict[str, str]:
+    return THROUGH_OBS if operation == "obs_put" else {}
 
 
 @pytest.mark.parametrize("operation", OPERATIONS)
@@ -50,12 +58,14 @@ def test_fault_is_survived_with_exactly_one_new_version(
     assert publish_once(emulator, workspace, tmp_path / "0", "v = 0\n").returncode == 0
     emulator.inject(operation, FAULTS[fault_name])
     posts_before = sum(r.method == "POST" for r in emulator.requests)
-    run = publish_once(emulator, workspace, tmp_path / "1", "v = 1\n")
+    puts_before = sum(r.method == "PUT" for r in emulator.requests)
+    run = publish_once(emulator, workspace, tmp_path / "1", "v = 1\n", **route(operation))
     versions = emulator.versions("demo-deps")
     posts = sum(r.method == "POST" for r in emulator.requests) - posts_before
+    puts = sum(r.method == "PUT" for r in emulator.requests) - puts_before
     report_rows.append(
         f"{operation:<18} {fault_name:<20} exit={run.returncode} new_versions={len(versions) - 1}"
-        f" create_requests={posts} version={run.outputs.get('version', '-')}"
+        f" create_requests={posts} obs_puts={puts} version={run.outputs.get('version', '-')}"
     )
     assert run.returncode == 0, run.log
     assert len(versions) == 2, "exactly one new version"
@@ -70,6 +80,9 @@ def test_fault_is_survived_with_exactly_one_new_version(
         assert "adopting version 2" in run.stdout
     if fault_name.startswith("429"):
         assert "Trying again in 1.0 s" in run.stdout
+    if operation == "obs_put":
+        assert posts == 1 and puts == 2, "the upload is sent again; the version created once"
+        assert emulator.objects() == {}, "the uploaded object is removed"
 
 
 @pytest.mark.parametrize("failure", list(FAILURES))
@@ -78,7 +91,7 @@ def test_failure_leaves_no_version(
 ) -> None:
     operation, fault, times = FAILURES[failure]
     emulator.inject(operation, fault, times=times)
-    run = publish_once(emulator, workspace, tmp_path, "v = 1\n")
+    run = publish_once(emulator, workspace, tmp_path, "v = 1\n", **route(operation))
     posts = sum(r.method == "POST" for r in emulator.requests)
     report_rows.append(
         f"{operation:<18} {failure:<20} exit={run.returncode} "

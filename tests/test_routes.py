@@ -306,3 +306,23 @@ def test_ready_zip_through_obs(emu: Emulator, workspace: Path, tmp_path: Path) -
     )
     assert run.returncode == 0, run.log
     assert run.outputs["etag"] == hashlib.md5(ready.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("how", ["aksk", "token", "iam"])
+@pytest.mark.parametrize("fails", [False, True])
+def test_debug_logging_leaks_no_secret(
+    emu: Emulator, workspace: Path, tmp_path: Path, how: str, fails: bool
+) -> None:
+    """RUNNER_DEBUG=1 (every file listed, tracebacks shown), on success and on failure,
+    through OBS so that temporary keys are in play for token and IAM sign-in."""
+    from fgs_emulator import Status
+
+    big_tree(workspace, 10 * MB)
+    if fails:
+        emu.inject("create", Status(403))
+    run = run_action(
+        workspace, inputs(emu, how, **{"obs-bucket": BUCKET}), {"RUNNER_DEBUG": "1"}, tmp=tmp_path
+    )
+    assert run.returncode == (1 if fails else 0), run.log
+    assert "All files:" in run.stdout
+    no_secrets(run, emu)

@@ -193,12 +193,10 @@ class _Handler(BaseHTTPRequestHandler):
         except ApiError:
             declared = None
         fault = emulator._take_fault("obs_put" if self.command == "PUT" else None)
+        counting = _CountingReader(self.rfile)
         if isinstance(fault, Reset):
-            self._drop()
-            return
-        before = self.rfile
-        counting = _CountingReader(before)
-        if isinstance(fault, Status):
+            reply = obs.ObsReply(0, {}, b"")
+        elif isinstance(fault, Status):
             code, message = fault.error()
             counting.read(declared or 0)
             reply = obs.ObsError(fault.status, code, message).reply(uuid.uuid4().hex)
@@ -219,7 +217,7 @@ class _Handler(BaseHTTPRequestHandler):
                 status=reply.status,
             )
         )
-        if isinstance(fault, CommitThenDrop):
+        if isinstance(fault, Reset | CommitThenDrop):
             self._drop()
             return
         if isinstance(fault, SlowReply):
