@@ -249,3 +249,17 @@ def test_a_link_swapped_in_after_listing_is_not_followed(tmp_path: Path) -> None
     (root / "a.py").symlink_to(outside / "secret.txt")
     with pytest.raises(ActionError, match=r"'a\.py' cannot be read"):
         packaging.write_zip(entries, tmp_path / "out.zip", packaging.dos_timestamp(None))
+
+
+def test_a_file_that_cannot_be_read_is_named(tmp_path: Path) -> None:
+    """Root reads any file whatever its mode, so an unreadable one is stood in for by a
+    listed file that became a directory: reading it fails as an unreadable file does."""
+    from fgs_dependency import packaging
+    from fgs_dependency.errors import ActionError
+
+    root = make_tree(tmp_path / "src", {"lib/data.bin": "x" * 10})
+    entries, _ = packaging.collect(root, (), "")
+    (root / "lib/data.bin").unlink()
+    (root / "lib/data.bin").mkdir()
+    with pytest.raises(ActionError, match=r"'lib/data\.bin' cannot be read \(Is a directory\)"):
+        packaging.write_zip(entries, tmp_path / "out.zip", packaging.dos_timestamp(None))

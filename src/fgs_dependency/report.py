@@ -41,6 +41,6 @@ def _cell(value: str) -> str:
 
 
 def summary(title: str, rows: Mapping[str, str]) -> str:
-    lines = [f"### {title}", "", "| | |", "|---|---|"]
+    lines = [f"### {title}", "", "| | value |", "|---|---|"]
     lines += [f"| {label} | {_cell(value)} |" for label, value in rows.items()]
     return "\n".join(lines) + "\n\n"
