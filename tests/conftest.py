@@ -2,9 +2,11 @@
 
 import os
 import re
+import signal
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -77,9 +79,11 @@ def run_action(
     env: Mapping[str, str] | None = None,
     *,
     tmp: Path,
+    cancel_when: Callable[[], bool] | None = None,
 ) -> Run:
     """Run `python -m fgs_dependency` with the environment the runner gives a Docker action:
-    every declared input present (empty when not given), hyphens kept in the names."""
+    every declared input present (empty when not given), hyphens kept in the names.
+    `cancel_when`: send SIGTERM, as a cancelled job does, once it returns true."""
     unknown = set(inputs) - set(DECLARED_INPUTS)
     assert not unknown, f"inputs not declared in action.yml: {unknown}"
     commands = tmp / "file_commands"
@@ -103,21 +107,27 @@ def run_action(
         **{f"INPUT_{name.upper()}": value for name, value in inputs.items()},
         **(env or {}),
     }
-    done = subprocess.run(
+    process = subprocess.Popen(
         [sys.executable, "-m", "fgs_dependency"],
         env=environment,
         cwd=workspace,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=120,
     )
+    if cancel_when is not None:
+        deadline = time.monotonic() + 60
+        while process.poll() is None and not cancel_when() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        process.send_signal(signal.SIGTERM)
+    stdout, stderr = process.communicate(timeout=120)
     files_left = {
         str(p): p.read_bytes() for p in runner_temp.rglob("*") if p.is_file() and p.suffix != ".zip"
     }
     return Run(
-        returncode=done.returncode,
-        stdout=done.stdout,
-        stderr=done.stderr,
+        returncode=process.returncode,
+        stdout=stdout,
+        stderr=stderr,
         outputs=parse_outputs(output_file.read_text()),
         summary=summary_file.read_text(),
         runner_temp=runner_temp,

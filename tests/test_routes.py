@@ -326,3 +326,27 @@ def test_debug_logging_leaks_no_secret(
     assert run.returncode == (1 if fails else 0), run.log
     assert "All files:" in run.stdout
     no_secrets(run, emu)
+
+
+def test_cancelled_step_still_removes_its_object(
+    emu: Emulator, workspace: Path, tmp_path: Path
+) -> None:
+    """SIGTERM (a cancelled job) while the create waits: the step stops with a clear error,
+    writes no output, and the temporary OBS object is removed all the same."""
+    from fgs_emulator import SlowReply
+
+    big_tree(workspace, 10 * MB)
+    emu.inject("create", SlowReply(20))
+    run = run_action(
+        workspace,
+        inputs(emu, "aksk", **{"obs-bucket": BUCKET}),
+        tmp=tmp_path,
+        cancel_when=lambda: bool(calls(emu, "POST", "/v2/")),
+    )
+    error = run.errors[0] if run.errors else ""
+    assert run.returncode == 1, run.log
+    assert "cancelled before it finished" in error
+    assert run.outputs == {}
+    assert calls(emu, "DELETE", f"/{BUCKET}/"), "the temporary object is removed"
+    assert emu.objects() == {}
+    assert "Traceback" not in run.log

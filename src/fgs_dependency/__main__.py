@@ -1,9 +1,11 @@
 """The entry point: inputs -> package -> publish -> outputs."""
 
+import signal
 import sys
 import tempfile
 import traceback
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING
 
 from . import packaging, report, runner
@@ -155,6 +157,18 @@ def run_action(inputs: Inputs) -> None:
     runner.append_summary(report.summary(title, rows))
 
 
+class Cancelled(ActionError):
+    """The runner stopped the step (a cancelled job sends SIGTERM to the container)."""
+
+
+def _cancel(signum: int, frame: FrameType | None) -> None:
+    # Raised where the step is, so that cleanups (the temporary OBS object) still run.
+    raise Cancelled(
+        "The step was cancelled before it finished; nothing was written to the outputs. "
+        "A version being created may exist: a re-run with if-unchanged: skip reuses it."
+    )
+
+
 def main() -> int:
     try:
         inputs = read_inputs()
@@ -185,6 +199,7 @@ def main() -> int:
 
 
 def run() -> None:
+    signal.signal(signal.SIGTERM, _cancel)
     sys.exit(main())
 
 
