@@ -138,6 +138,7 @@ def test_20_mb_with_aksk_goes_through_obs_and_the_object_is_removed(
     assert emu.objects() == {}, "the action's own object is removed after publishing"
     assert calls(emu, "DELETE", f"/{BUCKET}/") != []
     assert "(100%)" in run.stdout  # progress lines
+    assert run.stdout.count("Sending the package through OBS: the zip is 20.0 MiB") == 1
     no_secrets(run, emu)
 
 

@@ -70,8 +70,8 @@ def publish_package(inputs: Inputs, package: Package | None) -> tuple[dict[str, 
         obs_key=inputs.obs_key,
         depend_link=inputs.depend_link,
     )
-    if package is not None:  # refuse what cannot be sent before signing in
-        publish.choose_route(request, package, signed=inputs.sign_in_method() == "aksk")
+    # Chosen before signing in, so that what cannot be sent is refused before any request.
+    route = publish.choose_route(request, package, signed=inputs.sign_in_method() == "aksk")
     with requests.Session() as session:
         credentials, project_id = signin.sign_in(session, inputs)
         destination = publish.Destination(
@@ -85,7 +85,7 @@ def publish_package(inputs: Inputs, package: Package | None) -> tuple[dict[str, 
             obs_keys=lambda: signin.obs_keys(session, inputs, credentials),
         )
         runner.info(f"Publishing '{inputs.name}' ({inputs.runtime}) at {inputs.api_endpoint}")
-        outcome = publish.publish(destination, request, package)
+        outcome = publish.publish(destination, request, package, route)
     return _outputs(outcome, request.legacy_api)
 
 

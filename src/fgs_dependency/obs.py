@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.utils import formatdate
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import quote, urlsplit
 
 import requests
@@ -74,10 +75,10 @@ def sign(
 
 
 class _ProgressReader:
-    """The zip as a request body, logging progress about every tenth of the way."""
+    """An open file as a request body, logging progress about every tenth of the way."""
 
-    def __init__(self, path: Path, size: int, report: Callable[[int, int], None]) -> None:
-        self._file = path.open("rb")
+    def __init__(self, source: BinaryIO, size: int, report: Callable[[int, int], None]) -> None:
+        self._source = source
         self._size = size
         self._sent = 0
         self._next_report = size // 10
@@ -87,13 +88,11 @@ class _ProgressReader:
         return self._size
 
     def read(self, size: int = -1) -> bytes:
-        chunk = self._file.read(_CHUNK if size < 0 else size)
+        chunk = self._source.read(_CHUNK if size < 0 else size)
         self._sent += len(chunk)
         if self._sent >= self._next_report and self._size:
             self._report(self._sent, self._size)
             self._next_report += max(self._size // 10, 1)
-        if not chunk:
-            self._file.close()
         return chunk
 
 
@@ -160,14 +159,9 @@ def upload(session: requests.Session, bucket: Bucket, key: str, path: Path, md5:
         "Content-MD5": base64.b64encode(bytes.fromhex(md5)).decode(),
     }
     runner.info(f"Uploading {size / 1024 / 1024:.1f} MiB to OBS bucket '{bucket.name}' as '{key}'")
-    _request(
-        session,
-        bucket,
-        "PUT",
-        key,
-        headers=headers,
-        data=_ProgressReader(path, size, _log_progress),
-    )
+    with path.open("rb") as source:
+        body = _ProgressReader(source, size, _log_progress)
+        _request(session, bucket, "PUT", key, headers=headers, data=body)
     return bucket.url(key)
 
 

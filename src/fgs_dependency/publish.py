@@ -93,10 +93,12 @@ def _matches(version: DependencyVersion, package: Package | None, runtime: str) 
     return package is None or version.etag.lower() == package.md5
 
 
-def publish(destination: Destination, request: Request, package: Package | None) -> Outcome:
-    """Publish `package` (or `request.depend_link` when it is None)."""
+def publish(
+    destination: Destination, request: Request, package: Package | None, route: str
+) -> Outcome:
+    """Publish `package` (or `request.depend_link` when it is None) by `route`, which
+    choose_route gave."""
     connection = destination.functiongraph
-    route = choose_route(request, package, signed=isinstance(connection.credentials, AkSk))
     retries = request.retries
     with requests.Session() as session:
 
