@@ -151,9 +151,16 @@ def publish(
                 recover=stored_by_this_run,
             )
 
-        fields = {"name": request.name, "runtime": request.runtime}
-        fields["description"] = request.description
+        fields = {
+            "name": request.name,
+            "runtime": request.runtime,
+            "description": request.description,
+        }
         if route == "link":
+            if request.if_unchanged == "skip":
+                runner.info(
+                    "if-unchanged: skip does not apply to 'depend-link': its MD5 is unknown here"
+                )
             version = create(client.link_body(**fields, link=request.depend_link), None)
         elif route == "zip":
             assert package is not None
