@@ -32,14 +32,7 @@ from typing import Any
 
 import trustme
 from fgs_emulator import Emulator
-from fgs_emulator.__main__ import (
-    DEFAULT_AK,
-    DEFAULT_PROJECT_ID,
-    DEFAULT_REGION,
-    DEFAULT_SK,
-    DEFAULT_TOKEN,
-    serve,
-)
+from fgs_emulator.__main__ import add_arguments, emulator_arguments, serve
 from fgs_emulator.server import _Handler, _Server
 
 DEFAULT_NAMES = ("127.0.0.1", "localhost", "::1")
@@ -137,7 +130,6 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--ca-bundle", required=True, type=Path, help="where to write the CA")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument(
         "--name",
         action="append",
@@ -146,11 +138,7 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         "127.0.0.1, localhost and ::1 are always included",
     )
     parser.add_argument("--url-host", help="host to print in the URL (default: the first name)")
-    parser.add_argument("--ak", default=DEFAULT_AK, help="accepted access key")
-    parser.add_argument("--sk", default=DEFAULT_SK, help="secret key of --ak")
-    parser.add_argument("--token", default=DEFAULT_TOKEN, help="accepted X-Auth-Token")
-    parser.add_argument("--project-id", default=DEFAULT_PROJECT_ID)
-    parser.add_argument("--region", default=DEFAULT_REGION)
+    add_arguments(parser)
     return parser.parse_args(argv)
 
 
@@ -158,14 +146,7 @@ def main(argv: list[str] | None = None) -> None:
     args = _parse_args(argv)
     names = list(dict.fromkeys([*args.name, *DEFAULT_NAMES]))
     emulator = TlsEmulator(
-        credentials={args.ak: args.sk},
-        tokens={args.token},
-        project_id=args.project_id,
-        region=args.region,
-        port=args.port,
-        host=args.host,
-        names=names,
-        url_host=args.url_host,
+        **emulator_arguments(args), host=args.host, names=names, url_host=args.url_host
     )
     emulator.write_ca_bundle(args.ca_bundle)
     serve(emulator)

@@ -137,7 +137,9 @@ def test_20_mb_with_aksk_goes_through_obs_and_the_object_is_removed(
     assert run.outputs["etag"] == md5
     assert emu.objects() == {}, "the action's own object is removed after publishing"
     assert calls(emu, "DELETE", f"/{BUCKET}/") != []
-    assert "(100%)" in run.stdout  # progress lines
+    progress = [line for line in run.stdout.splitlines() if line.startswith("  uploaded ")]
+    assert 9 <= len(progress) <= 11, progress  # about every tenth of the way
+    assert progress[-1].endswith("(100%)") and run.stdout.count("(100%)") == 1
     assert run.stdout.count("Sending the package through OBS: the zip is 20.0 MiB") == 1
     no_secrets(run, emu)
 

@@ -52,6 +52,9 @@ def check_publish() -> None:
     expect(first.get("dep_id") == second.get("dep_id"), "the two publishes gave different dep_id")
     expect(first.get("package_md5") != second.get("package_md5"), "the trees gave the same zip")
     expect(third.get("version_id") == second.get("version_id"), "unchanged: another version id")
+    published("token sign-in", outputs("TOKEN_RUN"), "1")
+    published("IAM sign-in through OBS", outputs("OBS_RUN"), "1")
+    expect(outputs("OBS_RUN").get("etag") == second.get("package_md5"), "OBS: another zip")
     expect(dry.get("dep_id") == "" and dry.get("version") == "", "the dry run published")
     expect(dry.get("package_md5") == second.get("package_md5"), "the dry run built another zip")
     expect(

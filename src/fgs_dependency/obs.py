@@ -22,6 +22,7 @@ import requests
 from . import runner
 from .credentials import AkSk, redact
 from .errors import ActionError
+from .report import human_size
 from .retry import RETRYABLE_STATUSES, TransientError, parse_retry_after
 from .transport import send
 
@@ -90,15 +91,16 @@ class _ProgressReader:
     def read(self, size: int = -1) -> bytes:
         chunk = self._source.read(_CHUNK if size < 0 else size)
         self._sent += len(chunk)
-        if self._sent >= self._next_report and self._size:
+        if chunk and self._sent >= self._next_report:
             self._report(self._sent, self._size)
-            self._next_report += max(self._size // 10, 1)
+            step = max(self._size // 10, 1)
+            while self._next_report <= self._sent:
+                self._next_report += step
         return chunk
 
 
 def _log_progress(sent: int, total: int) -> None:
-    runner.info(f"  uploaded {sent / 1024 / 1024:.1f} of {total / 1024 / 1024:.1f} MiB "
-                f"({100 * sent // total}%)")  # fmt: skip
+    runner.info(f"  uploaded {human_size(sent)} of {human_size(total)} ({100 * sent // total}%)")
 
 
 def _request(
@@ -158,7 +160,7 @@ def upload(session: requests.Session, bucket: Bucket, key: str, path: Path, md5:
         "Content-Type": "application/zip",
         "Content-MD5": base64.b64encode(bytes.fromhex(md5)).decode(),
     }
-    runner.info(f"Uploading {size / 1024 / 1024:.1f} MiB to OBS bucket '{bucket.name}' as '{key}'")
+    runner.info(f"Uploading {human_size(size)} to OBS bucket '{bucket.name}' as '{key}'")
     with path.open("rb") as source:
         body = _ProgressReader(source, size, _log_progress)
         _request(session, bucket, "PUT", key, headers=headers, data=body)

@@ -6,6 +6,7 @@ import argparse
 import signal
 import threading
 from types import FrameType
+from typing import Any
 
 from .server import Emulator
 
@@ -16,17 +17,45 @@ DEFAULT_PROJECT_ID = "0123456789abcdef0123456789abcdef"
 DEFAULT_REGION = "cn-north-4"
 
 
-def _parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m fgs_emulator", description="Emulate FunctionGraph's dependency API."
-    )
+DEFAULT_USER = "acme/deployer:demo-password"
+DEFAULT_BUCKET = "demo-bucket"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The emulator's accounts, shared by this command and fgs_emulator_tls."""
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--ak", default=DEFAULT_AK, help="accepted access key")
     parser.add_argument("--sk", default=DEFAULT_SK, help="secret key of --ak")
     parser.add_argument("--token", default=DEFAULT_TOKEN, help="accepted X-Auth-Token")
     parser.add_argument("--project-id", default=DEFAULT_PROJECT_ID)
     parser.add_argument("--region", default=DEFAULT_REGION)
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--user",
+        action="append",
+        help=f"IAM user as DOMAIN/NAME:PASSWORD (repeatable; default {DEFAULT_USER})",
+    )
+    parser.add_argument(
+        "--bucket", action="append", help=f"OBS bucket (repeatable; default {DEFAULT_BUCKET})"
+    )
+
+
+def emulator_arguments(args: argparse.Namespace) -> dict[str, Any]:
+    users = {}
+    for spec in args.user or [DEFAULT_USER]:
+        account, _, password = spec.partition(":")
+        domain, _, name = account.partition("/")
+        if not (domain and name and password):
+            raise SystemExit(f"--user {spec!r}: expected DOMAIN/NAME:PASSWORD")
+        users[(domain, name)] = password
+    return {
+        "credentials": {args.ak: args.sk},
+        "tokens": {args.token},
+        "project_id": args.project_id,
+        "region": args.region,
+        "port": args.port,
+        "users": users,
+        "buckets": set(args.bucket or [DEFAULT_BUCKET]),
+    }
 
 
 def serve(emulator: Emulator) -> None:
@@ -45,16 +74,11 @@ def serve(emulator: Emulator) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = _parse_args(argv)
-    serve(
-        Emulator(
-            credentials={args.ak: args.sk},
-            tokens={args.token},
-            project_id=args.project_id,
-            region=args.region,
-            port=args.port,
-        )
+    parser = argparse.ArgumentParser(
+        prog="python -m fgs_emulator", description="Emulate FunctionGraph's dependency API."
     )
+    add_arguments(parser)
+    serve(Emulator(**emulator_arguments(parser.parse_args(argv))))
 
 
 if __name__ == "__main__":

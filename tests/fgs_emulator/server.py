@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 from . import obs
 from .api import DependencyApi
@@ -404,7 +404,7 @@ class Emulator:
         return self
 
     def _link_to_object(self, link: str) -> Path | None:
-        return self._obs.path_of(link, f"{HOST}:{self.port}")
+        return self._obs.path_of(link, urlsplit(self.url).netloc)
 
     def issued_secrets(self) -> list[str]:
         """Every token and temporary key IAM has handed out (for secret-leak checks)."""
