@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the action end to end against the local FunctionGraph emulator: builds a sample
-# `pip install --target`-style tree, publishes it twice, and shows outputs and summary.
+# `pip install --target`-style tree, publishes it, re-runs unchanged (skipped), publishes a
+# change (version 2), and shows the outputs and summary of each run.
 source "$(dirname "$0")/venv.sh"
 cd "$root"
 demo="$(mktemp -d)"
@@ -38,7 +39,10 @@ publish() {
     cat "$demo/file_commands/summary"
 }
 
-echo "=== First publish"
+echo "=== First publish: version 1"
 publish
-echo "=== Second publish (a new version of the same dependency)"
+echo "=== The same tree again (a re-run): nothing new is published"
+publish
+echo "=== A file changed: version 2 of the same dependency"
+echo "# changed for the demo" >>"$demo/workspace/build/requests/__version__.py"
 publish
