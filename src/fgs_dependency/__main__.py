@@ -9,6 +9,7 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 from . import packaging, report, runner
+from .credentials import redact
 from .errors import ActionError
 from .packaging import Package
 from .settings import InputErrors, Inputs, read_inputs
@@ -26,12 +27,6 @@ def _secrets(inputs: Inputs) -> list[str]:
         inputs.iam_password,
     ]
     return [v.get_secret_value() for v in values if v.get_secret_value()]
-
-
-def _redact(text: str, secrets: list[str]) -> str:
-    for secret in secrets:
-        text = text.replace(secret, "***")
-    return text
 
 
 def make_package(inputs: Inputs) -> Package:
@@ -185,13 +180,13 @@ def main() -> int:
     try:
         run_action(inputs)
     except ActionError as err:
-        runner.error(_redact(str(err), secrets))
+        runner.error(redact(str(err), secrets))
         return 1
     except Exception as err:  # one clear line instead of a traceback
         if runner.debug_enabled():
-            runner.untrusted(_redact(traceback.format_exc(), secrets).splitlines())
+            runner.untrusted(redact(traceback.format_exc(), secrets).splitlines())
         runner.error(
-            _redact(f"Unexpected failure ({err.__class__.__name__}: {err}).", secrets)
+            redact(f"Unexpected failure ({err.__class__.__name__}: {err}).", secrets)
             + " Please report it with the debug log (re-run with debug logging enabled)."
         )
         return 1

@@ -12,7 +12,7 @@ import requests
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .body import JsonWithFile
-from .credentials import AkSk, Credentials, Token, authenticate, redact
+from .credentials import AkSk, Credentials, Token, authenticate, redact, secrets_of
 from .errors import ActionError
 from .retry import RETRYABLE_STATUSES, TransientError, parse_retry_after
 from .signing import EMPTY_BODY_SHA256, canonical_query
@@ -190,7 +190,7 @@ def _error_message(connection: Connection, status: int, document: Any, request_i
         text += f": {message}"
     if request_id:
         text += f" (request id {request_id})"
-    text = redact(text, connection.credentials)
+    text = redact(text, secrets_of(connection.credentials))
     hint = _CODE_HINTS.get(code) or _HINTS.get((connection.service, status))
     if hint is None and status == 401:
         hint = _TOKEN_401 if isinstance(connection.credentials, Token) else _AKSK_401

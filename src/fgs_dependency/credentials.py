@@ -1,6 +1,6 @@
 """The two forms credentials take on the wire, and how each authenticates a request."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .signing import sign_request
@@ -25,18 +25,20 @@ class Token:
 Credentials = AkSk | Token
 
 
-def redact(text: str, credentials: Credentials | None) -> str:
-    """`text` (say, a server's error message) with these credentials' values starred out:
-    a server that echoes the request's headers must not put them in the log."""
+def secrets_of(credentials: Credentials | None) -> list[str]:
     if isinstance(credentials, Token):
-        values = [credentials.value]
-    elif isinstance(credentials, AkSk):
-        values = [credentials.access_key, credentials.secret_key, credentials.security_token]
-    else:
-        values = []
-    for value in values:
-        if value:
-            text = text.replace(value, "***")
+        return [credentials.value]
+    if isinstance(credentials, AkSk):
+        return [credentials.access_key, credentials.secret_key, credentials.security_token]
+    return []
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """`text` (a server's error message, say) with these values starred out: a server that
+    echoes the request's headers or body must not put them in the log."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
     return text
 
 

@@ -20,7 +20,7 @@ from urllib.parse import quote, urlsplit
 import requests
 
 from . import runner
-from .credentials import AkSk, redact
+from .credentials import AkSk, redact, secrets_of
 from .errors import ActionError
 from .report import human_size
 from .retry import RETRYABLE_STATUSES, TransientError, parse_retry_after
@@ -131,7 +131,7 @@ def _request(
     request_id = reply.headers.get("x-obs-request-id") or _xml_field(reply.body, "RequestId")
     if request_id:
         message += f" (request id {request_id})"
-    message = redact(message, bucket.keys)
+    message = redact(message, secrets_of(bucket.keys))
     if reply.status in RETRYABLE_STATUSES:
         # A PUT or DELETE of the same key may be repeated: nothing to look up first.
         raise TransientError(
