@@ -2,7 +2,10 @@
 endpoint) exchanged with IAM for a token, then used as an `auth-token` is: inline and
 through OBS with temporary keys; each refusal explained; no token in what a run leaves."""
 
+import http.server
+import json
 import os
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -288,23 +291,79 @@ def test_plain_http_token_url_is_refused(emu: Emulator, workspace: Path, tmp_pat
     assert emu.requests == []
 
 
-@pytest.mark.parametrize("fails", [False, True])
-def test_debug_logging_leaks_no_keyless_secret(
-    emu: Emulator, workspace: Path, tmp_path: Path, fails: bool
+def test_a_create_error_echoing_the_iam_token_is_redacted(
+    emu: Emulator, workspace: Path, tmp_path: Path
 ) -> None:
-    """RUNNER_DEBUG=1, through OBS (temporary keys), on success and on a failed create whose
-    error message echoes the request's credentials."""
     from fgs_emulator import Hostile
 
-    make_tree(workspace, {"blob.bin": os.urandom(10 * MB)})
-    if fails:
-        emu.inject("create", Hostile("echo_auth"))
-    run = run_action(
-        workspace,
-        keyless_inputs(emu, **{"obs-bucket": BUCKET, "depend-type": "obs"}),
-        {**runner_env(emu), "RUNNER_DEBUG": "1"},
-        tmp=tmp_path,
-    )
-    assert run.returncode == (1 if fails else 0), run.log
-    assert "All files:" in run.stdout
+    emu.inject("create", Hostile("echo_auth"))
+    run = publish(emu, workspace, tmp_path, env={**runner_env(emu), "RUNNER_DEBUG": "1"})
+    assert run.returncode == 1
+    [error] = run.errors
+    assert "x-auth-token=***" in error
     no_secrets(run, emu)
+
+
+def _echo_server(status: int) -> "http.server.ThreadingHTTPServer":
+    """Answers every request with an error that repeats its headers and body."""
+
+    class Echo(http.server.BaseHTTPRequestHandler):
+        def _echo(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+            said = f"{dict(self.headers)} {body}"
+            data = json.dumps(
+                {"error_code": "IAM.0000", "error_msg": said, "message": said}
+            ).encode()
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST = _echo
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Echo)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def test_iam_echoing_the_id_token_is_redacted(
+    emu: Emulator, workspace: Path, tmp_path: Path
+) -> None:
+    server = _echo_server(400)
+    try:
+        iam = f"http://127.0.0.1:{server.server_address[1]}"
+        run = publish(emu, workspace, tmp_path, **{"iam-endpoint": iam})
+    finally:
+        server.shutdown()
+    assert run.returncode == 1
+    [error] = run.errors
+    assert "IAM refused the keyless sign-in: HTTP 400" in error and "***" in error
+    assert len(emu.github.issued()) == 1  # no_secrets checks it among the others
+    no_secrets(run, emu)
+
+
+def test_token_endpoint_echoing_the_request_token_is_redacted(
+    workspace: Path, tmp_path: Path
+) -> None:
+    server = _echo_server(403)
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/idtoken?api-version=2.0"
+        env = {
+            "ACTIONS_ID_TOKEN_REQUEST_URL": url,
+            "ACTIONS_ID_TOKEN_REQUEST_TOKEN": DEFAULT_OIDC_REQUEST_TOKEN,
+        }
+        make_tree(workspace, {"mod.py": "x = 1\n"})
+        inputs = {
+            "name": "keyless-deps", "runtime": "Python3.9", "region": REGION,
+            "identity-provider": IDP,
+        }  # fmt: skip
+        run = run_action(workspace, inputs, env, tmp=tmp_path)
+    finally:
+        server.shutdown()
+    assert run.returncode == 1
+    [error] = run.errors
+    assert "refused the token request: HTTP 403" in error and "bearer ***" in error
+    assert_no_secrets(run, (DEFAULT_OIDC_REQUEST_TOKEN,))

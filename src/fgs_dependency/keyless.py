@@ -148,8 +148,9 @@ def _refusal(
     if isinstance(body, dict):
         nested = body.get("error")
         detail = nested if isinstance(nested, dict) else body
-        code = str(detail.get("error_code", detail.get("code", "")))[:64]
-        message = str(detail.get("error_msg", detail.get("message", "")))[:500]
+        code = redact(str(detail.get("error_code", detail.get("code", ""))), secrets)[:64]
+        # Starred out before it is cut short: a cut could leave part of a secret unmatched.
+        message = redact(str(detail.get("error_msg", detail.get("message", ""))), secrets)[:500]
         request_id = request_id or str(body.get("request_id", ""))[:64]
     text = f"IAM refused the keyless sign-in: HTTP {status}"
     if code and code != str(status):

@@ -77,7 +77,7 @@ def request_id_token(
     if reply.status != 200:
         detail = ""
         if isinstance(document, dict) and isinstance(document.get("message"), str):
-            detail = ": " + redact(document["message"][:300], [bearer])
+            detail = ": " + redact(document["message"], [bearer, str(value or "")])[:300]
         raise ActionError(
             f"{_SERVICE} refused the token request: HTTP {reply.status}{detail}. The request "
             "token lasts as long as the job: re-run the job; if it persists, check that "
