@@ -5,6 +5,7 @@ through OBS with temporary keys; each refusal explained; no token in what a run 
 import http.server
 import json
 import os
+import re
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
@@ -367,3 +368,37 @@ def test_token_endpoint_echoing_the_request_token_is_redacted(
     [error] = run.errors
     assert "refused the token request: HTTP 403" in error and "bearer ***" in error
     assert_no_secrets(run, (DEFAULT_OIDC_REQUEST_TOKEN,))
+
+
+def test_the_readme_rule_admits_release_tags_only() -> None:
+    """The conversion rule the README tells users to paste, read from the README."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    blocks = re.findall(r"```json\n(.*?)```", readme, flags=re.S)
+    [rule_text] = [b for b in blocks if '"local"' in b]
+    rules = json.loads(rule_text.replace("OWNER/REPO", REPO))
+    assert rules == list(rules_for_sub(rf"repo:{REPO}:ref:refs/tags/v[0-9].*"))
+    admitted = {
+        f"repo:{REPO}:ref:refs/tags/v1.2.3": True,
+        f"repo:{REPO}:ref:refs/tags/latest": False,
+        f"repo:{REPO}:ref:refs/heads/main": False,
+        f"repo:{REPO}:pull_request": False,
+        f"repo:{REPO}:environment:prod": False,
+        "repo:octo-org/octo-deps-fork:ref:refs/tags/v1.2.3": False,
+    }
+    for sub, expected in admitted.items():
+        assert (map_user(rules, {"sub": sub}) == "github-fgs-publisher") is expected, sub
+
+
+def test_conversion_rules_substitute_and_exclude() -> None:
+    rules = [
+        {
+            "local": [{"user": {"name": "gh-{0}"}}],
+            "remote": [
+                {"type": "repository_owner"},
+                {"type": "sub", "not_any_of": [".*:pull_request"], "regex": True},
+            ],
+        }
+    ]
+    assert map_user(rules, {"repository_owner": "octo", "sub": "repo:o/r:ref:x"}) == "gh-octo"
+    assert map_user(rules, {"repository_owner": "octo", "sub": "repo:o/r:pull_request"}) is None
+    assert map_user(rules, {"sub": "repo:o/r:ref:x"}) is None  # the claim is missing

@@ -44,14 +44,15 @@ class IdentityProvider:
 
 
 def rules_for_sub(*patterns: str) -> tuple[dict[str, Any], ...]:
-    """One rule admitting tokens whose `sub` fully matches one of `patterns`."""
+    """The README's rule: tokens whose `sub` fully matches one of `patterns` sign in as one
+    user of the publishers' group."""
     return (
         {
-            "local": [{"user": {"name": "github-{0}"}}, {"group": {"name": "fgs-deployers"}}],
-            "remote": [
-                {"type": "repository"},
-                {"type": "sub", "any_one_of": list(patterns), "regex": True},
+            "local": [
+                {"user": {"name": "github-fgs-publisher"}},
+                {"group": {"name": "fgs-dependency-publishers"}},
             ],
+            "remote": [{"type": "sub", "any_one_of": list(patterns), "regex": True}],
         },
     )
 
