@@ -132,13 +132,15 @@ def test_the_audience_is_the_input_and_must_be_the_client_id(
     no_secrets(run, emu)
 
 
+@pytest.mark.parametrize("with_project", [True, False])
 def test_large_package_through_obs_with_temporary_keys(
-    emu: Emulator, workspace: Path, tmp_path: Path
+    emu: Emulator, workspace: Path, tmp_path: Path, with_project: bool
 ) -> None:
     make_tree(workspace, {"blob.bin": os.urandom(41 * MB)})
+    more = {"project-id": PROJECT_ID} if with_project else {}
     run = run_action(
         workspace,
-        keyless_inputs(emu, **{"obs-bucket": BUCKET}),
+        keyless_inputs(emu, **{"obs-bucket": BUCKET}, **more),
         {**runner_env(emu), "RUNNER_DEBUG": "1"},
         tmp=tmp_path,
     )
@@ -149,9 +151,10 @@ def test_large_package_through_obs_with_temporary_keys(
     assert keys.headers["x-auth-token"] == iam_token
     [put] = calls(emu, "PUT", f"/{BUCKET}/")
     assert put.headers["x-obs-security-token"] in emu.issued_secrets()
-    [create] = calls(emu, "POST", "/v2/")
+    [create] = calls(emu, "POST", f"/v2/{PROJECT_ID}/")
     assert create.json["depend_type"] == "obs"
     assert int(run.outputs["size"]) > 40 * MB
+    assert calls(emu, "GET", "/v3/projects") == []
     no_secrets(run, emu)
 
 
