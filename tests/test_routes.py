@@ -19,7 +19,8 @@ from conftest import (
     make_tree,
     run_action,
 )
-from fgs_emulator import Emulator
+from fgs_emulator import Emulator, IdentityProvider, rules_for_sub
+from fgs_emulator.server import DEFAULT_OIDC_REQUEST_TOKEN
 
 USER, PASSWORD, DOMAIN = "deployer", "Pa55word!with spaces", "acme-corp"
 BUCKET = "deps-bucket"
@@ -35,8 +36,17 @@ def emu() -> Iterator[Emulator]:
         region=REGION,
         users={(DOMAIN, USER): PASSWORD},
         buckets={BUCKET},
+        identity_providers={"github-actions": IdentityProvider(rules=rules_for_sub("repo:.*"))},
     ) as emulator:
         yield emulator
+
+
+def oidc_env(emu: Emulator) -> dict[str, str]:
+    """What the runner gives a container action in a job with `id-token: write`."""
+    return {
+        "ACTIONS_ID_TOKEN_REQUEST_URL": f"{emu.url}/_github/idtoken?api-version=2.0",
+        "ACTIONS_ID_TOKEN_REQUEST_TOKEN": DEFAULT_OIDC_REQUEST_TOKEN,
+    }
 
 
 def inputs(emu: Emulator, how: str, **more: str) -> dict[str, str]:
@@ -44,6 +54,7 @@ def inputs(emu: Emulator, how: str, **more: str) -> dict[str, str]:
         "aksk": {"access-key": ACCESS_KEY, "secret-key": SECRET_KEY},
         "token": {"auth-token": TOKEN},
         "iam": {"iam-user": USER, "iam-password": PASSWORD, "iam-domain": DOMAIN},
+        "keyless": {"identity-provider": "github-actions"},
     }[how]
     return {
         "name": "routed-deps",
@@ -311,23 +322,26 @@ def test_ready_zip_through_obs(emu: Emulator, workspace: Path, tmp_path: Path) -
     assert run.outputs["etag"] == hashlib.md5(ready.read_bytes()).hexdigest()
 
 
-@pytest.mark.parametrize("how", ["aksk", "token", "iam"])
+@pytest.mark.parametrize("how", ["aksk", "token", "iam", "keyless"])
 @pytest.mark.parametrize("fails", [False, True])
 def test_debug_logging_leaks_no_secret(
     emu: Emulator, workspace: Path, tmp_path: Path, how: str, fails: bool
 ) -> None:
     """RUNNER_DEBUG=1 (every file listed, tracebacks shown), on success and on failure,
-    through OBS so that temporary keys are in play for token and IAM sign-in."""
+    through OBS so that temporary keys are in play for token, IAM and keyless sign-in
+    (keyless: GitHub's request token and ID token, and IAM's token, are checked too)."""
     from fgs_emulator import Status
 
     big_tree(workspace, 10 * MB)
     if fails:
         emu.inject("create", Status(403))
-    run = run_action(
-        workspace, inputs(emu, how, **{"obs-bucket": BUCKET}), {"RUNNER_DEBUG": "1"}, tmp=tmp_path
-    )
+    env = {"RUNNER_DEBUG": "1", **(oidc_env(emu) if how == "keyless" else {})}
+    run = run_action(workspace, inputs(emu, how, **{"obs-bucket": BUCKET}), env, tmp=tmp_path)
     assert run.returncode == (1 if fails else 0), run.log
     assert "All files:" in run.stdout
+    if how == "keyless":
+        assert len(emu.github.issued()) == 1
+        assert any(s.startswith("MII") for s in emu.issued_secrets())
     no_secrets(run, emu)
 
 

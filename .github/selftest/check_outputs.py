@@ -55,6 +55,13 @@ def check_publish() -> None:
     published("token sign-in", outputs("TOKEN_RUN"), "1")
     published("IAM sign-in through OBS", outputs("OBS_RUN"), "1")
     expect(outputs("OBS_RUN").get("etag") == second.get("package_md5"), "OBS: another zip")
+    published("keyless sign-in through OBS", outputs("KEYLESS_RUN"), "1")
+    expect(outputs("KEYLESS_RUN").get("etag") == second.get("package_md5"), "keyless: another zip")
+    expect(
+        os.environ.get("KEYLESS_DENIED_OUTCOME") == "failure",
+        "keyless without a token gave outcome "
+        f"{os.environ.get('KEYLESS_DENIED_OUTCOME')!r}, not failure",
+    )
     expect(dry.get("dep_id") == "" and dry.get("version") == "", "the dry run published")
     expect(dry.get("package_md5") == second.get("package_md5"), "the dry run built another zip")
     expect(

@@ -39,10 +39,15 @@ _REGION = re.compile(r"[a-z]{2,}(?:-[a-z0-9]+){1,4}")
 _PROJECT_ID = re.compile(r"[A-Za-z0-9]{32}")
 _ACCESS_KEY = re.compile(r"[A-Za-z0-9]{1,128}")
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+# An IAM identity provider's name: 1-64 of these characters (the console's rule, as assumed here).
+_IDENTITY_PROVIDER = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+# What GitHub puts in the token's `aud` and IAM compares with the provider's client ID. Named
+# after the service that consumes the token, as AWS's `sts.amazonaws.com` is.
+DEFAULT_OIDC_AUDIENCE = "iam.myhuaweicloud.com"
 # Errors found across inputs start with the input they name.
 _MODEL_CHECKED = (
     "endpoint", "iam-endpoint", "obs-endpoint", "depend-link", "depend-type", "obs-bucket",
-    "region", "credentials",
+    "region", "credentials", "oidc-audience",
 )  # fmt: skip
 _PREFIX_SEGMENT = re.compile(r"[^\x00-\x1f\\/]+")
 VCS_DIRECTORIES = (".git", ".hg", ".svn")
@@ -100,6 +105,8 @@ class Inputs(BaseSettings):
     iam_password: SecretStr = Field(SecretStr(""), validation_alias=_input("iam-password"))
     iam_domain: str = Field("", validation_alias=_input("iam-domain"))
     iam_endpoint: str = Field("", validation_alias=_input("iam-endpoint"))
+    identity_provider: str = Field("", validation_alias=_input("identity-provider"))
+    oidc_audience: str = Field(DEFAULT_OIDC_AUDIENCE, validation_alias=_input("oidc-audience"))
     depend_type: str = Field("auto", validation_alias=_input("depend-type"))
     obs_bucket: str = Field("", validation_alias=_input("obs-bucket"))
     obs_key: str = Field("", validation_alias=_input("obs-key"))
@@ -122,7 +129,7 @@ class Inputs(BaseSettings):
     @field_validator(
         "name", "runtime", "path", "description", "region", "project_id", "endpoint", "prefix",
         "iam_user", "iam_domain", "iam_endpoint", "obs_bucket", "obs_key", "obs_endpoint",
-        "depend_link", mode="before",
+        "depend_link", "identity_provider", "oidc_audience", mode="before",
     )  # fmt: skip
     @classmethod
     def _trim(cls, value: Any) -> Any:
@@ -210,6 +217,25 @@ class Inputs(BaseSettings):
     def _check_iam_name(cls, value: str) -> str:
         if len(value) > 64 or any(not c.isprintable() for c in value):
             raise ValueError("must be an IAM user or account name (at most 64 characters)")
+        return value
+
+    @field_validator("identity_provider")
+    @classmethod
+    def _check_identity_provider(cls, value: str) -> str:
+        if value and not _IDENTITY_PROVIDER.fullmatch(value):
+            raise ValueError(
+                "must be the name of an IAM identity provider: 1-64 letters, digits, '-', '_' "
+                "and '.' (console: IAM > Identity Providers)"
+            )
+        return value
+
+    @field_validator("oidc_audience")
+    @classmethod
+    def _check_audience(cls, value: str) -> str:
+        if len(value) > 256 or any(c.isspace() or not c.isprintable() for c in value):
+            raise ValueError(
+                "must be the identity provider's client ID (at most 256 characters, no spaces)"
+            )
         return value
 
     @field_validator("depend_type", mode="before")
@@ -347,10 +373,15 @@ class Inputs(BaseSettings):
                 "or set dry-run: true to only build the package"
             )
         self.sign_in_method()  # raises when not exactly one way is complete
+        if self.oidc_audience != DEFAULT_OIDC_AUDIENCE and not self.identity_provider:
+            raise ValueError(
+                "oidc-audience: is used only for keyless sign-in; set 'identity-provider' too, "
+                "or leave 'oidc-audience' out"
+            )
         return self
 
     def sign_in_method(self) -> str:
-        """'aksk', 'token' or 'iam': the one complete way to authenticate."""
+        """'aksk', 'token', 'iam' or 'keyless': the one complete way to authenticate."""
         ways = {
             "aksk": {
                 "access-key": self.access_key.get_secret_value(),
@@ -362,6 +393,8 @@ class Inputs(BaseSettings):
                 "iam-password": self.iam_password.get_secret_value(),
                 "iam-domain": self.iam_domain,
             },
+            # GitHub's OIDC token, exchanged for an IAM token (the audience has a default).
+            "keyless": {"identity-provider": self.identity_provider},
         }
         complete = [way for way, fields in ways.items() if all(fields.values())]
         for fields in ways.values():
@@ -405,7 +438,8 @@ class Inputs(BaseSettings):
 _WAYS = (
     "Give one of: 'access-key' + 'secret-key' (or HUAWEI_CLOUD_ACCESS_KEY_ID + "
     "HUAWEI_CLOUD_SECRET_ACCESS_KEY, with 'security-token' for temporary keys); "
-    "'auth-token' (an IAM token); or 'iam-user' + 'iam-password' + 'iam-domain'."
+    "'auth-token' (an IAM token); or 'iam-user' + 'iam-password' + 'iam-domain'; "
+    "or 'identity-provider' (keyless, with GitHub's OIDC token)."
 )
 
 

@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import requests
 
-from . import iam
+from . import iam, keyless, oidc, runner
 from .client import Connection
 from .credentials import AkSk, Credentials, Token
 from .retry import with_retries
@@ -23,6 +23,8 @@ def iam_connection(inputs: Inputs, credentials: Credentials | None) -> Connectio
 def sign_in(session: requests.Session, inputs: Inputs) -> tuple[Credentials, str]:
     """The credentials to use, and the project id (looked up from the region when absent)."""
     method = inputs.sign_in_method()
+    if method == "keyless":
+        return _keyless(session, inputs)
     credentials: Credentials
     if method == "aksk":
         credentials = AkSk(
@@ -53,6 +55,34 @@ def sign_in(session: requests.Session, inputs: Inputs) -> tuple[Credentials, str
         inputs.retries,
     )
     return credentials, project_id
+
+
+def _keyless(session: requests.Session, inputs: Inputs) -> tuple[Credentials, str]:
+    """GitHub's ID token for IAM, then IAM's token; the project comes with it."""
+    id_token = with_retries(
+        "Getting GitHub's OIDC token",
+        lambda: oidc.request_id_token(session, inputs.oidc_audience, timeout=inputs.timeout),
+        inputs.retries,
+    )
+    signed_in = with_retries(
+        "Signing in to IAM with GitHub's OIDC token",
+        lambda: keyless.exchange(
+            session,
+            iam_endpoint=inputs.iam_api_endpoint,
+            identity_provider=inputs.identity_provider,
+            id_token=id_token,
+            audience=inputs.oidc_audience,
+            project_id=inputs.project_id,
+            region=inputs.region,
+            timeout=inputs.timeout,
+        ),
+        inputs.retries,
+    )
+    runner.info(
+        f"Signed in to IAM with GitHub's OIDC token through identity provider "
+        f"'{inputs.identity_provider}' (project {signed_in.project_id})"
+    )
+    return signed_in.token, signed_in.project_id
 
 
 def obs_keys(session: requests.Session, inputs: Inputs, credentials: Credentials) -> AkSk:

@@ -21,6 +21,10 @@ Checks run in this order, each with its reply:
   or not a zip -> FSS.1013; zip over 40 MiB -> FSS.1023; depend_link not https -> FSS.1010
 
 
+Keyless sign-in: `/_github/idtoken` stands in for the runner's ID token endpoint
+(github_oidc.py), and IAM's `POST /v3.0/OS-AUTH/id-token/tokens` checks those tokens against
+the identity providers given to Emulator (federation.py).
+
 Tests can schedule faults for the next calls of an operation with Emulator.inject
 (see faults.py): an error status with Retry-After, a reset before the body is read, a
 commit followed by a dropped connection, a reply slower than the client's timeout, or
@@ -29,6 +33,7 @@ error message that echoes the request's credentials).
 """
 
 from .faults import HOSTILE_KINDS, CommitThenDrop, Hostile, Reset, SlowReply, Status
+from .federation import IdentityProvider, rules_for_sub
 from .recording import RecordedRequest
 from .server import Emulator
 
@@ -37,8 +42,10 @@ __all__ = [
     "CommitThenDrop",
     "Emulator",
     "Hostile",
+    "IdentityProvider",
     "RecordedRequest",
     "Reset",
     "SlowReply",
     "Status",
+    "rules_for_sub",
 ]

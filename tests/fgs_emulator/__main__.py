@@ -8,7 +8,8 @@ import threading
 from types import FrameType
 from typing import Any
 
-from .server import Emulator
+from .federation import DEFAULT_CLIENT_ID, IdentityProvider, rules_for_sub
+from .server import DEFAULT_OIDC_REQUEST_TOKEN, Emulator
 
 DEFAULT_AK = "DEMOACCESSKEY0000001"
 DEFAULT_SK = "demo-secret-key-0000000000000000000000"
@@ -19,6 +20,7 @@ DEFAULT_REGION = "cn-north-4"
 
 DEFAULT_USER = "acme/deployer:demo-password"
 DEFAULT_BUCKET = "demo-bucket"
+DEFAULT_IDENTITY_PROVIDER = "github-actions"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -36,6 +38,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--bucket", action="append", help=f"OBS bucket (repeatable; default {DEFAULT_BUCKET})"
+    )
+    parser.add_argument(
+        "--identity-provider",
+        default=DEFAULT_IDENTITY_PROVIDER,
+        help="IAM OpenID Connect identity provider that trusts the GitHub token stand-in",
+    )
+    parser.add_argument(
+        "--oidc-client-id", default=DEFAULT_CLIENT_ID, help="the provider's client ID (audience)"
+    )
+    parser.add_argument(
+        "--oidc-sub",
+        default="repo:.*",
+        help="regular expression the token's sub must match (the provider's conversion rule)",
+    )
+    parser.add_argument(
+        "--oidc-request-token",
+        default=DEFAULT_OIDC_REQUEST_TOKEN,
+        help="bearer token the GitHub token stand-in accepts (ACTIONS_ID_TOKEN_REQUEST_TOKEN)",
     )
 
 
@@ -55,6 +75,12 @@ def emulator_arguments(args: argparse.Namespace) -> dict[str, Any]:
         "port": args.port,
         "users": users,
         "buckets": set(args.bucket or [DEFAULT_BUCKET]),
+        "identity_providers": {
+            args.identity_provider: IdentityProvider(
+                client_id=args.oidc_client_id, rules=rules_for_sub(args.oidc_sub)
+            )
+        },
+        "oidc_request_token": args.oidc_request_token,
     }
 
 

@@ -18,6 +18,7 @@ _OPERATIONS = (
     ("GET", re.compile(r"/v2/[^/]+/fgs/dependencies/[^/]+/version"), "list_versions"),
     ("GET", re.compile(r"/v2/[^/]+/fgs/dependencies/[^/]+/version/[^/]+"), "show"),
     ("DELETE", re.compile(r"/v2/[^/]+/fgs/dependencies/[^/]+/version/[^/]+"), "delete"),
+    ("POST", re.compile(r"/v3.0/OS-AUTH/id-token/tokens"), "keyless_sign_in"),
 )
 OPERATIONS = (*(name for _, _, name in _OPERATIONS), "obs_put")
 

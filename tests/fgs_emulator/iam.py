@@ -1,4 +1,5 @@
-"""IAM: password sign-in (tokens), project lookup by name, temporary access keys.
+"""IAM: password and OpenID Connect sign-in (tokens), project lookup by name, temporary
+access keys.
 
 Tokens and temporary keys it issues are accepted by the FunctionGraph gateway and OBS of
 the same emulator, as the real services accept IAM's.
@@ -8,11 +9,12 @@ from __future__ import annotations
 
 import secrets
 import string
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .errors import ApiError, invalid
+from .federation import IdentityProvider, verify_id_token
 
 Reply = tuple[int, dict[str, Any] | None, dict[str, str]]
 
@@ -33,6 +35,8 @@ class IamService:
         region: str,
         tokens: set[str],
         obs_keys: dict[str, tuple[str, str]],
+        identity_providers: Mapping[str, IdentityProvider] | None = None,
+        default_jwks: Callable[[], str] = lambda: '{"keys": []}',
     ) -> None:
         self._users = dict(users)  # (domain, user) -> password
         self._project_id = project_id
@@ -40,6 +44,8 @@ class IamService:
         self._tokens = tokens
         self._obs_keys = obs_keys
         self._issued: list[str] = []
+        self._providers = dict(identity_providers or {})
+        self._default_jwks = default_jwks
 
     def issued(self) -> list[str]:
         return [*self._issued]
@@ -78,6 +84,53 @@ class IamService:
             }
         }
         return 201, payload, {"X-Subject-Token": token}
+
+    def _check_scope(self, project: Any) -> None:
+        if not isinstance(project, dict) or not ({"id", "name"} & set(project)):
+            raise invalid("scope.project needs an id or a name")
+        if (
+            project.get("id", self._project_id) != self._project_id
+            or project.get("name", self._region) != self._region
+        ):
+            raise _iam_error(400, "IAM.0011", "The project scope is not one of this account's")
+
+    def _issue(self, payload: dict[str, Any]) -> Reply:
+        token = "MII" + "".join(secrets.choice(string.ascii_letters) for _ in range(60))
+        self._tokens.add(token)
+        self._issued.append(token)
+        return 201, payload, {"X-Subject-Token": token}
+
+    def id_token_sign_in(self, headers: Mapping[str, str], body: Any) -> Reply:
+        """POST /v3.0/OS-AUTH/id-token/tokens: an OpenID Connect ID token for an IAM token."""
+        idp_id = headers.get("x-idp-id", "")
+        if not idp_id:
+            raise _iam_error(400, "IAM.0007", "Request parameter X-Idp-Id is invalid.")
+        try:
+            id_token = body["auth"]["id_token"]["id"]
+            project = body["auth"]["scope"]["project"]
+        except (KeyError, TypeError):
+            raise _iam_error(
+                400, "IAM.0007", "Request parameter auth.id_token.id is invalid."
+            ) from None
+        user, _ = verify_id_token(self._providers, self._default_jwks, idp_id, id_token)
+        self._check_scope(project)
+        return self._issue(
+            {
+                "token": {
+                    "expires_at": _expiry(24),
+                    "methods": ["mapped"],
+                    "project": {"id": self._project_id, "name": self._region},
+                    "user": {
+                        "name": user,
+                        "OS-FEDERATION": {
+                            "identity_provider": {"id": idp_id},
+                            "protocol": {"id": "oidc"},
+                            "groups": [],
+                        },
+                    },
+                }
+            }
+        )
 
     def handle(self, method: str, path: str, query: Mapping[str, list[str]], token: bool) -> Reply:
         """Authenticated IAM calls (the gateway has already checked the credentials)."""

@@ -19,7 +19,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from . import obs
+from . import github_oidc, obs
 from .api import DependencyApi
 from .errors import ApiError, invalid
 from .faults import (
@@ -32,12 +32,16 @@ from .faults import (
     Status,
     operation_of,
 )
+from .federation import IdentityProvider
 from .gateway import Gateway, parse_json
+from .github_oidc import GitHubOidc
 from .iam import IamService
 from .recording import RecordedRequest, summarise_body
 from .store import DependencyStore
 
 DEFAULT_OWNER = "emulator-owner"
+# What the runner would put in ACTIONS_ID_TOKEN_REQUEST_TOKEN (see github_oidc.py).
+DEFAULT_OIDC_REQUEST_TOKEN = "emulator-oidc-request-token-0000000001"
 HOST = "127.0.0.1"
 # How long to wait for the rest of a refused upload before giving up on the client.
 _DISCARD_TIMEOUT_SECONDS = 5.0
@@ -110,6 +114,9 @@ class _Handler(BaseHTTPRequestHandler):
         request_id = uuid.uuid4().hex
         path, _, raw_query = self.path.partition("?")
         headers = _lowercase_headers(self.headers)
+        if path.startswith(github_oidc.PREFIX):
+            self._handle_github(path, raw_query, headers)
+            return
         if not path.startswith(("/v2/", "/v3/", "/v3.0/")):
             self._handle_obs(path, raw_query, headers)
             return
@@ -132,6 +139,11 @@ class _Handler(BaseHTTPRequestHandler):
                 parsed = parse_json(body)
                 query = parse_qs(raw_query, keep_blank_values=True)
                 status, payload, extra_headers = emulator._iam.sign_in(query, parsed)
+                raise _Replied
+            if path == "/v3.0/OS-AUTH/id-token/tokens" and self.command == "POST":
+                body = self.rfile.read(declared)  # the ID token is the credential
+                parsed = parse_json(body)
+                status, payload, extra_headers = emulator._iam.id_token_sign_in(headers, parsed)
                 raise _Replied
             claim = emulator._gateway.admit(headers, declared)
             body = self.rfile.read(declared)
@@ -183,6 +195,27 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(status, payload, request_id, close=unread != 0, extra=extra_headers)
             if unread > 0:
                 self._discard(unread)
+        except OSError:
+            self.close_connection = True
+
+    def _handle_github(self, path: str, raw_query: str, headers: dict[str, str]) -> None:
+        """The stand-in for the runner's ID token endpoint (not a Huawei Cloud service)."""
+        emulator = self.server.emulator
+        query = parse_qs(raw_query, keep_blank_values=True)
+        status, payload, extra = emulator.github.handle(self.command, path, query, headers)
+        emulator._record(
+            RecordedRequest(
+                method=self.command,
+                path=path,
+                query=query,
+                headers=headers,
+                body_size=0,
+                json=None,
+                status=status,
+            )
+        )
+        try:
+            self._reply(status, payload, uuid.uuid4().hex, close=True, extra=extra)
         except OSError:
             self.close_connection = True
 
@@ -365,9 +398,13 @@ class Emulator:
         owner: str = DEFAULT_OWNER,
         users: Mapping[tuple[str, str], str] | None = None,
         buckets: Iterable[str] = (),
+        identity_providers: Mapping[str, IdentityProvider] | None = None,
+        oidc_request_token: str = DEFAULT_OIDC_REQUEST_TOKEN,
     ) -> None:
         """`users` maps (domain, user name) to the password IAM accepts; `buckets` are the
-        OBS buckets that exist (AK/SK in `credentials` may use them)."""
+        OBS buckets that exist (AK/SK in `credentials` may use them); `identity_providers`
+        are IAM's OpenID Connect providers by name, which trust the GitHub stand-in
+        (`self.github`, serving ID tokens to `oidc_request_token`) unless given a key."""
         self.project_id = project_id
         self.region = region
         self.owner = owner
@@ -377,7 +414,16 @@ class Emulator:
         self._tokens = set(tokens)
         obs_keys = {access: (secret, "") for access, secret in credentials.items()}
         self._obs = obs.ObsStore(set(buckets), obs_keys)
-        self._iam = IamService(users or {}, project_id, region, self._tokens, obs_keys)
+        self.github = GitHubOidc(oidc_request_token)
+        self._iam = IamService(
+            users or {},
+            project_id,
+            region,
+            self._tokens,
+            obs_keys,
+            identity_providers,
+            default_jwks=lambda: json.dumps(self.github.jwks()),
+        )
         api = DependencyApi(self._store, project_id, self._link_to_object)
         self._gateway = Gateway(credentials, self._tokens, api)
         self._requests: list[RecordedRequest] = []
@@ -407,8 +453,9 @@ class Emulator:
         return self._obs.path_of(link, urlsplit(self.url).netloc)
 
     def issued_secrets(self) -> list[str]:
-        """Every token and temporary key IAM has handed out (for secret-leak checks)."""
-        return self._iam.issued()
+        """Every token and temporary key IAM has handed out, and GitHub's ID tokens and
+        request token (for secret-leak checks)."""
+        return [*self._iam.issued(), *self.github.issued(), self.github.request_token]
 
     def objects(self) -> dict[tuple[str, str], bytes]:
         """OBS objects now stored, by (bucket, key)."""
