@@ -35,7 +35,7 @@ _ZIP32_LIMIT = 0xFFFFFFFF
 # the bytes are too); larger ones are streamed through zlib and a spool, in bounded memory.
 _WHOLE_FILE = 32 * 1024 * 1024
 # libdeflate's level 5: zips still smaller than Info-ZIP's (zlib's default level 6) on real
-# trees, 13-15 % less CPU than its level 6, three times less than zlib's 6 (bench/README.md).
+# trees, 9-17 % less CPU than its level 6, about a third of zlib's 6 (bench/README.md).
 # Changing it changes every package's bytes, so its MD5, once: say so in the CHANGELOG.
 _LEVEL = 5
 _CHUNK = 1024 * 1024
