@@ -24,7 +24,7 @@ def codecs() -> list[tuple[str, Codec]]:
     import deflate
 
     found: list[tuple[str, Codec]] = [("zlib 6 (reference)", lambda d: zlib.compress(d, 6, -15))]
-    for level in (5, 6, 7):
+    for level in (4, 5, 6, 7):
         found.append((f"deflate {level}", lambda d, v=level: bytes(deflate.deflate_compress(d, v))))
     try:
         from zlib_ng import zlib_ng

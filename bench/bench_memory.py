@@ -91,7 +91,7 @@ def action(inputs: dict[str, str], tag: str) -> tuple[float, int]:
     """Run the action on the cache folder as workspace: (wall s, peak RSS bytes)."""
     scratch = common.WORK / "memory" / tag
     env = common.action_env(trees.CACHE, scratch, inputs)
-    wall, rss, _ = common.run_measured([sys.executable, "-m", "fgs_dependency"], env, trees.CACHE)
+    wall, rss, _ = common.run_measured(common.ACTION, env, trees.CACHE)
     return wall, rss
 
 

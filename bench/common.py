@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -14,6 +15,19 @@ PROJECT_ID = "0123456789abcdef0123456789abcdef"
 ACCESS_KEY = "DEMOACCESSKEY0000001"  # the emulator's defaults (python -m fgs_emulator)
 SECRET_KEY = "demo-secret-key-0000000000000000000000"
 TOKEN = "demo-token"
+# The image's ENTRYPOINT (Dockerfile), with this venv's interpreter: a fresh process, no
+# byte-code written, the job's PYTHON* variables ignored.
+ACTION = [sys.executable, "-I", "-u", "-B", "-m", "fgs_dependency"]
+
+
+def compile_sources() -> None:
+    """Byte-compile the action's modules, as pip does when the image installs its wheel:
+    otherwise a run with -B would compile every edited module each time it starts."""
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(ROOT / "src")],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
 
 
 def declared_inputs() -> list[str]:
@@ -47,6 +61,23 @@ def run_measured(
     """Run a child to its end: (wall seconds, peak RSS in bytes, stdout+stderr).
 
     The peak RSS is the child's own (wait4's rusage), whatever else runs on the machine."""
+    child = run_child(argv, env, cwd)
+    return child.wall, child.rss, child.output
+
+
+@dataclass(frozen=True)
+class Child:
+    wall: float  # seconds from the call to the exit
+    cpu: float  # user + system seconds of the child (all its threads)
+    rss: int  # peak RSS in bytes
+    output: str  # stdout and stderr
+
+
+def run_child(
+    argv: Sequence[str], env: Mapping[str, str] | None = None, cwd: Path | None = None
+) -> Child:
+    """Run a child to its end and measure it with wait4's rusage, its own figures whatever
+    else runs on the machine."""
     start = time.perf_counter()
     child = subprocess.Popen(
         argv,
@@ -62,7 +93,23 @@ def run_measured(
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode != 0:
         raise RuntimeError(f"{' '.join(argv)} failed ({child.returncode}):\n{output[-3000:]}")
-    return wall, usage.ru_maxrss * 1024, output
+    cpu = usage.ru_utime + usage.ru_stime
+    return Child(wall, cpu, usage.ru_maxrss * 1024, output)
+
+
+def read_outputs(path: Path) -> dict[str, str]:
+    """The outputs in a GITHUB_OUTPUT file (`name<<delimiter`, value lines, delimiter)."""
+    outputs: dict[str, str] = {}
+    lines = iter(path.read_text().splitlines())
+    for line in lines:
+        name, _, delimiter = line.partition("<<")
+        value = []
+        for part in lines:
+            if part == delimiter:
+                break
+            value.append(part)
+        outputs[name] = "\n".join(value)
+    return outputs
 
 
 def median(values: Sequence[float]) -> float:

@@ -278,6 +278,8 @@ class Inputs(BaseSettings):
     @field_validator("exclude")
     @classmethod
     def _check_exclude(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:  # the usual case: spare the import
+            return value
         import pathspec  # only with 'exclude': a run without it starts 20 ms sooner
 
         for line in value:
