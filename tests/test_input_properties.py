@@ -120,14 +120,17 @@ def test_any_inputs_give_success_or_a_named_error(
     assert code in (0, 1)
     event(f"exit {code}, {'requests sent' if sent else 'nothing sent'}")
     assert "Traceback" not in log and "Unexpected failure" not in log, log
-    errors = [line for line in log.splitlines() if line.startswith("::error::")]
+    errors = [line for line in log.splitlines() if line.lstrip().startswith("::error")]
     if code == 1:
         assert errors, log
     else:
         assert not errors
         assert (base / "out").read_text()
-    input_errors = [e for e in errors if e.startswith(("::error::Input '", "::error::Credentials"))]
+    invalid = "::error title=Invalid input::"
+    input_errors = [
+        e for e in errors if e.startswith((f"{invalid}Input '", f"{invalid}Credentials"))
+    ]
     if input_errors:
         assert sent == 0, "a request went out before the inputs were found valid"
-        named = {e.split("'")[1] for e in input_errors if e.startswith("::error::Input '")}
+        named = {e.split("'")[1] for e in input_errors if e.startswith(f"{invalid}Input '")}
         assert named <= {*DECLARED_INPUTS, "SOURCE_DATE_EPOCH"}, named

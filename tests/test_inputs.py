@@ -60,7 +60,9 @@ def test_bad_value_names_the_input(
     run = run_action(workspace, publish_inputs(emulator, **{name: value}), tmp=tmp_path)
     assert run.returncode == 1, run.log
     assert run.errors, run.log
-    assert any(f"::error::Input '{name}'" in e and words in e for e in run.errors), run.errors
+    assert any(
+        f"::error title=Invalid input::Input '{name}'" in e and words in e for e in run.errors
+    ), run.errors
     assert emulator.requests == []
     assert run.outputs == {}
     assert "Traceback" not in run.log
@@ -147,6 +149,7 @@ def test_obs_without_bucket_names_the_bucket_input(
     run = run_action(workspace, publish_inputs(emulator, **{"depend-type": "obs"}), tmp=tmp_path)
     assert run.returncode == 1
     assert run.errors == [
-        "::error::Input 'obs-bucket': depend-type 'obs' needs the bucket to upload to"
+        "::error title=Invalid input::Input 'obs-bucket': "
+        "depend-type 'obs' needs the bucket to upload to"
     ]
     assert emulator.requests == []

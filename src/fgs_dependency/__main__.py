@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from . import packaging, report, runner
 from .credentials import redact
-from .errors import ActionError
+from .errors import ActionError, InputError
 from .packaging import Package
 from .settings import InputErrors, Inputs, read_inputs
 
@@ -173,16 +173,23 @@ def _cancel(signum: int, frame: FrameType | None) -> None:
     )
 
 
+def fail(title: str, problems: list[str], err: ActionError | None = None) -> int:
+    """Report a failed step where the person looking for the reason reads: error annotations
+    (titled, so the run's summary page says what failed) and the job summary."""
+    for problem in problems:
+        runner.error(problem, title=title)
+    code, request_id = (err.code, err.request_id) if err else ("", "")
+    runner.append_summary(report.failure(title, problems, code, request_id))
+    return 1
+
+
 def main() -> int:
     try:
         inputs = read_inputs()
     except InputErrors as err:
-        for problem in err.problems:
-            runner.error(str(problem))
-        return 1
+        return fail("Invalid input", [str(problem) for problem in err.problems])
     except ActionError as err:
-        runner.error(str(err))
-        return 1
+        return fail("Invalid input", [str(err)], err)
     finally:
         if not gc.isenabled():  # started as the program: see gc.disable() at the top
             gc.freeze()
@@ -190,19 +197,20 @@ def main() -> int:
     secrets = _secrets(inputs)
     for secret in secrets:
         runner.mask(secret)
+    title = f"Dependency '{inputs.name}' not published"
     try:
         run_action(inputs)
     except ActionError as err:
-        runner.error(redact(str(err), secrets))
-        return 1
+        what = "Invalid input" if isinstance(err, InputError) else title
+        return fail(what, [redact(str(err), secrets)], err)
     except Exception as err:  # one clear line instead of a traceback
         if runner.debug_enabled():
             runner.untrusted(redact(traceback.format_exc(), secrets).splitlines())
-        runner.error(
+        message = (
             redact(f"Unexpected failure ({err.__class__.__name__}: {err}).", secrets)
             + " Please report it with the debug log (re-run with debug logging enabled)."
         )
-        return 1
+        return fail(title, [message])
     return 0
 
 

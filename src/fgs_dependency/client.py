@@ -16,7 +16,7 @@ from .credentials import AkSk, Credentials, Token, authenticate, redact, secrets
 from .errors import ActionError
 from .retry import RETRYABLE_STATUSES, TransientError, parse_retry_after
 from .signing import EMPTY_BODY_SHA256, canonical_query
-from .transport import send
+from .transport import Reply, send
 
 _ID = r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$"
 # A hostile or broken server must not keep a paging loop going for ever.
@@ -51,9 +51,7 @@ class DependencyVersion(BaseModel):
 
 
 class ApiError(ActionError):
-    def __init__(self, message: str, status: int) -> None:
-        super().__init__(message)
-        self.status = status
+    """A refusal for good: a status that another try would not change."""
 
 
 _AKSK_401 = (
@@ -138,21 +136,23 @@ def exchange(
         document = json.loads(reply.body) if reply.body else None
     except ValueError:
         document = None
-    request_id = reply.headers.get("X-Request-Id", "")
     if reply.status in RETRYABLE_STATUSES:
+        message, code, request_id = _error_message(connection, reply, document)
         raise TransientError(
-            _error_message(connection, reply.status, document, request_id),
+            message,
             # A throttled request never reached the service.
             maybe_committed=reply.status != 429,
             retry_after=parse_retry_after(reply.headers.get("Retry-After")),
+            code=code,
+            request_id=request_id,
         )
     if reply.status >= 400:
-        raise ApiError(_error_message(connection, reply.status, document, request_id), reply.status)
+        message, code, request_id = _error_message(connection, reply, document)
+        raise ApiError(message, code=code, request_id=request_id)
     if reply.status != 204 and not isinstance(document, dict | list):
         raise ApiError(
             f"{connection.service} answered {reply.status} without a JSON body; the endpoint "
-            "does not look like it",
-            reply.status,
+            "does not look like it"
         )
     return document, reply.headers
 
@@ -174,15 +174,21 @@ def call(
     return document
 
 
-def _error_message(connection: Connection, status: int, document: Any, request_id: str) -> str:
+def _error_message(connection: Connection, reply: Reply, document: Any) -> tuple[str, str, str]:
+    """The message for a refusal, with the error code and request id it names. All three
+    are starred out before they are cut short: a cut could leave part of a secret whole."""
+    secrets = secrets_of(connection.credentials)
     code = message = ""
+    request_id = reply.headers.get("X-Request-Id", "")
     if isinstance(document, dict):
         # FunctionGraph: {"error_code", "error_msg"}; IAM: {"error": {"code", "message"}}.
         nested = document.get("error")
         detail: dict[str, Any] = nested if isinstance(nested, dict) else document
-        code = str(detail.get("error_code", detail.get("code", "")))[:64]
-        message = str(detail.get("error_msg", detail.get("message", "")))[:500]
-        request_id = request_id or str(document.get("request_id", ""))[:64]
+        code = redact(str(detail.get("error_code", detail.get("code", ""))), secrets)[:64]
+        message = redact(str(detail.get("error_msg", detail.get("message", ""))), secrets)[:500]
+        request_id = request_id or str(document.get("request_id", ""))
+    request_id = redact(request_id, secrets)[:64]
+    status = reply.status
     text = f"{connection.service} refused the request: HTTP {status}"
     if code and code != str(status):
         text += f" {code}"
@@ -190,7 +196,6 @@ def _error_message(connection: Connection, status: int, document: Any, request_i
         text += f": {message}"
     if request_id:
         text += f" (request id {request_id})"
-    text = redact(text, secrets_of(connection.credentials))
     hint = _CODE_HINTS.get(code) or _HINTS.get((connection.service, status))
     if hint is None and status == 401:
         hint = _TOKEN_401 if isinstance(connection.credentials, Token) else _AKSK_401
@@ -198,7 +203,7 @@ def _error_message(connection: Connection, status: int, document: Any, request_i
         hint = "A field of the request was refused: the message above names it."
     if hint is None and status >= 500:
         hint = f"{connection.service} failed on its side; run the job again later."
-    return f"{text}. {hint}" if hint else text
+    return (f"{text}. {hint}" if hint else text), code, request_id
 
 
 def _fields(name: str, runtime: str, description: str) -> dict[str, str]:

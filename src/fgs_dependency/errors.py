@@ -2,7 +2,14 @@
 
 
 class ActionError(Exception):
-    """A failure with a message written for the person reading the CI log."""
+    """A failure with a message written for the person reading the CI log. A service's
+    error code and request id, when it gave them, go to the job summary too: they are what
+    its support asks for."""
+
+    def __init__(self, message: str, *, code: str = "", request_id: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+        self.request_id = request_id
 
 
 class InputError(ActionError):
@@ -10,4 +17,3 @@ class InputError(ActionError):
 
     def __init__(self, input_name: str, message: str) -> None:
         super().__init__(f"Input '{input_name}': {message}")
-        self.input_name = input_name

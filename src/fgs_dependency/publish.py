@@ -2,6 +2,7 @@
 OBS), skip what is already there, retry without duplicates, and check that FunctionGraph
 stored the bytes that were sent."""
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -63,16 +64,17 @@ def choose_route(request: Request, package: Package | None, signed: bool) -> str
             f"The zip is {_mib(package.size)}; FunctionGraph takes at most 300 MiB even through "
             "OBS. Leave files out with 'exclude' (tests, docs, source maps)."
         )
-    body_size = len(
-        JsonWithFile(fields={"name": request.name}, file_field="depend_file", file=package.path)
-    )
+    # The exact body an inline create sends: its description alone can add 3 KiB (512
+    # characters, each up to six bytes as a JSON escape).
+    body_size = len(inline_body(request, package))
     problem = None
     if package.size > INLINE_LIMIT:
         problem = f"the zip is {_mib(package.size)}, over the 40 MiB FunctionGraph takes inline"
     elif signed and body_size > SIGNED_BODY_LIMIT:
         problem = (
-            f"the zip is {_mib(package.size)}: as base64 in JSON the request would pass the "
-            "12 MiB the API gateway takes from AK/SK-signed requests (a zip of about 8.9 MiB)"
+            f"the zip is {_mib(package.size)}: with it as base64 the request would be "
+            f"{_mib(body_size)}, over the 12 MiB the API gateway takes from AK/SK-signed "
+            "requests (a zip of about 8.9 MiB)"
         )
     if request.depend_type == "obs":
         return "obs"
@@ -85,6 +87,41 @@ def choose_route(request: Request, package: Package | None, signed: bool) -> str
     if signed and package.size <= INLINE_LIMIT:
         fixes += ", or sign in with 'auth-token' or 'iam-user' (up to 40 MiB inline)"
     raise ActionError(f"The package cannot be sent: {problem}. To fix it, {fixes}.")
+
+
+def inline_body(request: Request, package: Package) -> JsonWithFile:
+    """The create request that carries the zip itself: what choose_route measures is what
+    publish sends."""
+    return client.inline_body(
+        name=request.name,
+        runtime=request.runtime,
+        description=request.description,
+        zip_path=package.path,
+    )
+
+
+def _shown(value: str) -> str:
+    # A JSON string: quotes, and control characters as escapes, so any text shows inert.
+    return json.dumps(value[:100])
+
+
+def _check_describes(version: DependencyVersion, request: Request) -> None:
+    """FunctionGraph's reply must be about what was asked: its name and runtime reach the
+    log, the summary and the deploy steps that read the outputs."""
+    wrong = [
+        f"{field} {_shown(got)} where {_shown(asked)} was asked for"
+        for field, got, asked in (
+            ("name", version.name, request.name),
+            ("runtime", version.runtime, request.runtime),
+        )
+        if got != asked
+    ]
+    if wrong:
+        raise ActionError(
+            f"FunctionGraph's reply describes another dependency: {'; '.join(wrong)}. Nothing "
+            "was written to the outputs; check 'endpoint' (is it FunctionGraph?) and run the "
+            "job again."
+        )
 
 
 def _matches(version: DependencyVersion, package: Package | None, runtime: str) -> bool:
@@ -128,6 +165,7 @@ def publish(
         newest = before[-1] if before else None
         skip = request.if_unchanged == "skip" and package is not None
         if skip and newest and _matches(newest, package, request.runtime):
+            _check_describes(newest, request)
             return Outcome(newest, skipped=True, route=route)
         existing = {v.id for v in before}
 
@@ -164,12 +202,13 @@ def publish(
             version = create(client.link_body(**fields, link=request.depend_link), None)
         elif route == "zip":
             assert package is not None
-            inline = client.inline_body(**fields, zip_path=package.path)
+            inline = inline_body(request, package)
             signed = isinstance(connection.credentials, AkSk)
             version = create(inline, inline.sha256() if signed else None)
         else:
             assert package is not None
             version = _through_obs(session, destination, request, package, fields, create)
+    _check_describes(version, request)
     if package is not None and (
         version.etag.lower() != package.md5 or version.size != package.size
     ):

@@ -27,8 +27,16 @@ _MAX_RETRY_AFTER = 120.0
 class TransientError(ActionError):
     """A failure worth another try. `maybe_committed`: the server may have acted on it."""
 
-    def __init__(self, message: str, *, maybe_committed: bool, retry_after: float | None = None):
-        super().__init__(message)
+    def __init__(
+        self,
+        message: str,
+        *,
+        maybe_committed: bool,
+        retry_after: float | None = None,
+        code: str = "",
+        request_id: str = "",
+    ):
+        super().__init__(message, code=code, request_id=request_id)
         self.maybe_committed = maybe_committed
         self.retry_after = retry_after
 
@@ -71,7 +79,9 @@ def with_retries(
             if number == tries:
                 raise ActionError(
                     f"{what} failed {tries} times; the last time: {failure}. "
-                    "Raise 'retries' or run the job again later."
+                    "Raise 'retries' or run the job again later.",
+                    code=failure.code,
+                    request_id=failure.request_id,
                 ) from None
             delay = failure.retry_after if failure.retry_after is not None else backoff(number)
             runner.warning(

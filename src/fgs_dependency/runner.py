@@ -17,8 +17,21 @@ from actions_toolkit.command import issue_command
 from actions_toolkit.file_command import issue_file_command, prepare_key_value_message
 
 
+def inert(text: str) -> str:
+    """`text` as one log line that the runner cannot take for a workflow command.
+
+    The one path for everything printed that may hold text from outside this code (server
+    replies, file names, inputs). The runner reads commands from every line of stdout and
+    stderr: `::name::` once leading blanks are trimmed, and the older `##[name]` anywhere in
+    the line. So CR and LF are shown as `\\r` and `\\n`, a leading `::` gets a backslash
+    before it, and `##[` becomes `#\\#[`.
+    """
+    line = text.replace("\r", "\\r").replace("\n", "\\n").replace("##[", "#\\#[")
+    return "\\" + line if line.lstrip().startswith("::") else line
+
+
 def info(message: str) -> None:
-    sys.stdout.write(message + "\n")
+    sys.stdout.write(inert(message) + "\n")
 
 
 def debug_enabled() -> bool:
@@ -37,8 +50,9 @@ def warning(message: str) -> None:
     issue_command("warning", {}, message)
 
 
-def error(message: str) -> None:
-    issue_command("error", {}, message)
+def error(message: str, title: str) -> None:
+    """An error annotation; its `title` is what the run's summary page shows for it."""
+    issue_command("error", {"title": title}, message)
 
 
 def mask(secret: str) -> None:
@@ -63,7 +77,7 @@ def untrusted(lines: Iterable[str]) -> None:
     token = secrets.token_hex(16)
     sys.stdout.write(f"::stop-commands::{token}\n")
     for line in lines:
-        sys.stdout.write(line.replace("\r", "\\r").replace("\n", "\\n") + "\n")
+        sys.stdout.write(inert(line) + "\n")
     sys.stdout.write(f"::{token}::\n")
 
 

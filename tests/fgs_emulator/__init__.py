@@ -32,13 +32,24 @@ a hostile reply (Hostile: garbage, HTML, a huge body, mangled fields, a redirect
 error message that echoes the request's credentials).
 """
 
-from .faults import HOSTILE_KINDS, CommitThenDrop, Hostile, Reset, SlowReply, Status
+from .faults import (
+    HOSTILE_KINDS,
+    INJECTED,
+    INJECTION_KINDS,
+    CommitThenDrop,
+    Hostile,
+    Reset,
+    SlowReply,
+    Status,
+)
 from .federation import IdentityProvider, rules_for_sub
 from .recording import RecordedRequest
 from .server import Emulator
 
 __all__ = [
     "HOSTILE_KINDS",
+    "INJECTED",
+    "INJECTION_KINDS",
     "CommitThenDrop",
     "Emulator",
     "Hostile",

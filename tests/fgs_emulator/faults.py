@@ -78,6 +78,18 @@ HOSTILE_KINDS = (
     "redirect",  # 302 to another host
     "echo_auth",  # 401 whose message repeats the request's credential headers
 )
+# Text that would act as workflow commands or markup if it reached the log or summary.
+INJECTION_KINDS = (
+    "command_in_name",  # acts, then names the version "<name>\n::error title=X::injected"
+    "other_runtime",  # acts, then gives another runtime than the one asked for
+    "command_in_description",  # acts, then puts commands after a newline in description
+    "command_in_ids",  # acts, then puts a command in dep_id and id
+    "command_in_file_fields",  # acts, then file_name and link start with commands, with HTML
+    "command_in_error",  # 400 whose code, message and request_id carry commands
+    "command_in_request_id",  # 403 whose X-Request-Id header is a command
+)
+# The marker every injected command carries, for the tests to look for.
+INJECTED = "injected"
 
 
 @dataclass(frozen=True)
@@ -87,7 +99,7 @@ class Hostile:
     kind: str
 
     def __post_init__(self) -> None:
-        if self.kind not in HOSTILE_KINDS:
+        if self.kind not in (*HOSTILE_KINDS, *INJECTION_KINDS):
             raise ValueError(f"unknown hostile kind {self.kind!r}")
 
 

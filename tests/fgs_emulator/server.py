@@ -311,6 +311,26 @@ class _Handler(BaseHTTPRequestHandler):
             body = json.dumps(
                 {"error_code": "APIGW.0301", "error_msg": f"rejected {echoed}"}
             ).encode()
+        elif kind == "command_in_error":
+            status = 400
+            injected = "::error title=X::injected\r\n  ::warning::injected ##[error]injected"
+            body = json.dumps(
+                {
+                    "error_code": "FSS.0400\n::error title=X::injected",
+                    "error_msg": f"bad field\n{injected}",
+                    "request_id": "req-1\n::error title=X::injected",
+                }
+            ).encode()
+        elif kind == "command_in_request_id":
+            self.send_response(403)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("X-Request-Id", "::error title=X::injected")
+            body = json.dumps({"error_code": "FSS.1046", "error_msg": "no access"}).encode()
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(body)
+            return
         else:
             document = dict(payload or {})
             if kind == "missing_fields":
@@ -324,6 +344,18 @@ class _Handler(BaseHTTPRequestHandler):
                 document["dep_id"] = f"{document.get('dep_id')}\nversion=999"
             elif kind == "forged_output":
                 document["dep_id"] = "x\nversion<<ghadelimiter_forged\n999\nghadelimiter_forged"
+            elif kind == "command_in_name":
+                document["name"] = f"{document.get('name')}\n::error title=X::injected"
+            elif kind == "other_runtime":
+                document["runtime"] = "Node.js20.15"
+            elif kind == "command_in_description":
+                document["description"] = "ok\n::warning title=X::injected ##[error]injected"
+            elif kind == "command_in_ids":
+                document["dep_id"] = "::error title=X::injected"
+                document["id"] = "::warning::injected"
+            elif kind == "command_in_file_fields":
+                document["file_name"] = "::error title=X::injected <img src=x onerror=alert(1)>"
+                document["link"] = "::warning title=X::injected [click](https://evil.invalid)"
             body = json.dumps(document).encode()
         try:
             self.send_response(status)

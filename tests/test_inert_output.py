@@ -1,0 +1,174 @@
+"""Nothing a server says becomes a workflow command or markup; a failure says why where the
+person looking for it reads (annotations with a title, and the job summary).
+
+The log is read as the runner reads it: a line is a command when, leading blanks trimmed, it
+starts with `::name` (or holds the older `##[name]` anywhere), unless it falls between
+`::stop-commands::TOKEN` and `::TOKEN::`."""
+
+import re
+from pathlib import Path
+
+import pytest
+from conftest import REGION, Run, assert_no_secrets, make_tree, publish_inputs, run_action
+from fgs_emulator import INJECTED, INJECTION_KINDS, Emulator, Hostile
+
+_COMMAND = re.compile(r"::([A-Za-z-]+)(?: ([^:]*))?::(.*)")
+_LEGACY = re.compile(r"##\[([A-Za-z-]+)")
+# What the action itself issues.
+OURS = {"add-mask", "group", "endgroup", "error", "warning", "debug"}
+
+
+def executed(log: str) -> list[tuple[str, dict[str, str], str]]:
+    """The workflow commands the runner would carry out, in order."""
+    commands: list[tuple[str, dict[str, str], str]] = []
+    stopped: str | None = None
+    for raw in log.splitlines():
+        line = raw.strip()
+        if stopped is not None:
+            if line == f"::{stopped}::":
+                stopped = None
+            continue
+        match = _COMMAND.fullmatch(line)
+        if match:
+            name, props, data = match.groups()
+            if name == "stop-commands":
+                stopped = data
+                continue
+            pairs = (p.split("=", 1) for p in (props or "").split(",") if "=" in p)
+            commands.append((name, dict(pairs), data))
+            continue
+        # The older form is tried only where the line is not a `::` command.
+        legacy = _LEGACY.search(raw)
+        if legacy:
+            commands.append((f"##[{legacy[1]}", {}, raw))
+    return commands
+
+
+def assert_inert(run: Run) -> None:
+    """No command that a server's text made: each is one of ours, none bears the injected
+    title or starts its message with the injected text."""
+    for name, props, data in executed(run.log):
+        assert name in OURS, f"the runner would run {name!r}: {data!r}"
+        assert props.get("title") != "X", (name, props, data)
+        assert not data.startswith(INJECTED), (name, props, data)
+    # The summary: markup only inside code spans; one heading, ours.
+    outside_code = re.sub(r"`[^`\n]*`", "", run.summary)
+    assert "<" not in outside_code and "](" not in outside_code, run.summary
+    headings = [line for line in run.summary.splitlines() if line.startswith("#")]
+    assert len(headings) <= 1, run.summary
+
+
+def error_annotations(run: Run) -> list[tuple[dict[str, str], str]]:
+    return [(props, data) for name, props, data in executed(run.log) if name == "error"]
+
+
+# What each injection gets: the exit code, and a phrase of the one error (None: it succeeds).
+OUTCOME: dict[str, tuple[int, str | None]] = {
+    "command_in_name": (1, 'name "demo-deps\\n::error title=X::injected" where "demo-deps"'),
+    "other_runtime": (1, 'runtime "Node.js20.15" where "Python3.9" was asked for'),
+    "command_in_description": (0, None),
+    "command_in_ids": (1, "lacks or mangles: dep_id, id"),
+    "command_in_file_fields": (0, None),
+    "command_in_error": (1, "HTTP 400 FSS.0400%0A::error title=X::injected: bad field%0A"),
+    "command_in_request_id": (1, "(request id ::error title=X::injected)"),
+}
+
+
+@pytest.mark.parametrize("kind", INJECTION_KINDS)
+def test_server_text_never_becomes_a_command(
+    emulator: Emulator, workspace: Path, tmp_path: Path, kind: str
+) -> None:
+    make_tree(workspace, {"mod.py": "x = 1\n"})
+    emulator.inject("create", Hostile(kind))
+    run = run_action(workspace, publish_inputs(emulator), tmp=tmp_path)
+    code, phrase = OUTCOME[kind]
+    assert run.returncode == code, run.log
+    assert_inert(run)
+    assert_no_secrets(run)
+    errors = error_annotations(run)
+    if phrase is None:
+        assert errors == []
+        assert run.outputs["dep_id"] == emulator.versions("demo-deps")[0]["dep_id"]
+        return
+    assert run.outputs == {}
+    [(props, message)] = errors
+    assert props == {"title": "Dependency 'demo-deps' not published"}
+    # The message shows what came back: as one annotation, its line breaks escaped.
+    assert phrase in message
+
+
+def test_reply_for_another_name_is_refused_and_shown(
+    emulator: Emulator, workspace: Path, tmp_path: Path
+) -> None:
+    make_tree(workspace, {"mod.py": "x = 1\n"})
+    emulator.inject("create", Hostile("command_in_name"))
+    run = run_action(workspace, publish_inputs(emulator), tmp=tmp_path)
+    assert run.returncode == 1
+    [(_, message)] = error_annotations(run)
+    # JSON-quoted, so the newline shows as \n and the line stays one annotation.
+    assert '"demo-deps\\n::error title=X::injected"' in message
+    assert "Nothing was written to the outputs" in message
+    assert "::error title\\=X" not in run.summary
+
+
+def test_injected_file_fields_stay_in_code_spans(
+    emulator: Emulator, workspace: Path, tmp_path: Path
+) -> None:
+    make_tree(workspace, {"mod.py": "x = 1\n"})
+    emulator.inject("create", Hostile("command_in_file_fields"))
+    run = run_action(workspace, publish_inputs(emulator), tmp=tmp_path)
+    assert run.returncode == 0, run.log
+    # The outputs carry the values as the server gave them (the output file is not parsed
+    # for commands); the summary shows them as code.
+    assert run.outputs["file_name"].startswith("::error title=X::injected <img")
+    assert "| file_name | `::error title=X::injected <img src=x onerror=alert(1)>` |" in (
+        run.summary
+    )
+
+
+def test_failure_is_in_the_summary_with_code_and_request_id(
+    emulator: Emulator, workspace: Path, tmp_path: Path
+) -> None:
+    make_tree(workspace, {"mod.py": "x = 1\n"})
+    run = run_action(
+        workspace, publish_inputs(emulator, runtime="Cobol85"), tmp=tmp_path
+    )  # a runtime the service refuses with FSS.1005
+    assert run.returncode == 1
+    [(props, message)] = error_annotations(run)
+    assert props == {"title": "Dependency 'demo-deps' not published"}
+    assert "FSS.1005" in message
+    request_id = re.search(r"request id ([0-9a-f-]+)", message)
+    assert request_id, message
+    summary = run.summary
+    assert summary.startswith("### :x: Dependency 'demo-deps' not published\n")
+    assert "does not know the runtime given in 'runtime'" in summary
+    assert "| Error code | `FSS.1005` |" in summary
+    assert f"| Request id | `{request_id[1]}` |" in summary
+    assert_no_secrets(run)
+
+
+def test_bad_inputs_are_in_the_summary(workspace: Path, tmp_path: Path) -> None:
+    make_tree(workspace, {"mod.py": "x = 1\n"})
+    run = run_action(
+        workspace,
+        {"name": "9lives", "runtime": "Python3.9", "dry-run": "maybe"},
+        tmp=tmp_path,
+    )
+    assert run.returncode == 1
+    errors = error_annotations(run)
+    assert [props for props, _ in errors] == [{"title": "Invalid input"}] * 2
+    assert "### :x: Invalid input" in run.summary
+    assert "- Input 'name': must be 1-96 characters" in run.summary
+    assert "- Input 'dry-run': must be true or false" in run.summary
+    assert "Error code" not in run.summary
+
+
+def test_file_names_are_printed_inert(emulator: Emulator, workspace: Path, tmp_path: Path) -> None:
+    """A file name reaches the log (the package report's largest files) through the same
+    path as a server's text."""
+    make_tree(workspace, {"::error title=X::injected.py": "x = 1\n", "a.py": "a = 1\n"})
+    run = run_action(
+        workspace, publish_inputs(emulator, **{"dry-run": "true", "region": REGION}), tmp=tmp_path
+    )
+    assert run.returncode == 0, run.log
+    assert_inert(run)
