@@ -1,9 +1,11 @@
 """The entry point: inputs -> package -> publish -> outputs."""
 
+import json
 import signal
 import sys
 import tempfile
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
@@ -15,7 +17,12 @@ from .packaging import Package
 from .settings import InputErrors, Inputs, read_inputs
 
 if TYPE_CHECKING:
-    from .publish import Outcome
+    import requests
+
+    from .client import DependencyVersion
+    from .functions import Attachment
+    from .publish import Destination, Outcome
+    from .retention import Retired
 
 
 def _secrets(inputs: Inputs) -> list[str]:
@@ -47,7 +54,70 @@ def make_package(inputs: Inputs) -> Package:
     )
 
 
-def publish_package(inputs: Inputs, package: Package | None) -> tuple[dict[str, str], str]:
+@dataclass(frozen=True)
+class Deployed:
+    """What attaching and retiring did, for the outputs and the summary."""
+
+    attachments: tuple["Attachment", ...] = ()
+    retired: tuple["Retired", ...] = ()
+    failure: ActionError | None = None
+
+    def outputs(self) -> dict[str, str]:
+        deleted = [r.number for r in self.retired if r.fate == "deleted"]
+        return {
+            "updated_functions": json.dumps([a.urn for a in self.attachments if a.changed]),
+            "deleted_versions": json.dumps(deleted),
+        }
+
+    def rows(self) -> dict[str, str]:
+        rows = {}
+        for number, done in enumerate(self.attachments, 1):
+            before, after = ", ".join(done.before) or "none", ", ".join(done.after) or "none"
+            change = f"{before} -> {after}" if done.changed else f"unchanged ({before})"
+            rows[f"Function {number}"] = f"{done.urn}: {change}"
+        for retired in self.retired:
+            rows[f"Version {retired.number}"] = retired.fate
+        return rows
+
+
+def deploy(
+    session: "requests.Session",
+    inputs: Inputs,
+    destination: "Destination",
+    version: "DependencyVersion",
+) -> Deployed:
+    """Attach the version to 'functions', then retire old versions ('keep-versions')."""
+    from . import functions, retention
+
+    context = functions.Context(
+        session=session,
+        functiongraph=destination.functiongraph,
+        obs_endpoint=destination.obs_endpoint,
+        obs_keys=destination.obs_keys,
+        retries=inputs.retries,
+    )
+    attachments: list[Attachment] = []
+    if inputs.functions:
+        try:
+            attachments = functions.attach_all(context, inputs.functions, version)
+        except functions.AttachError as err:
+            return Deployed(tuple(err.done), failure=err)
+        except ActionError as err:
+            return Deployed(failure=err)
+        for done in attachments:
+            state = "attached" if done.changed else "already attached"
+            runner.untrusted([f"{done.urn}: {state} ({', '.join(done.after)})"])
+    retired: list[Retired] = []
+    if inputs.keep_versions is not None:
+        retired = retention.retire(context, version, inputs.keep_versions)
+        for item in retired:
+            runner.info(f"Version {item.number}: {item.fate}")
+    return Deployed(tuple(attachments), tuple(retired))
+
+
+def publish_package(
+    inputs: Inputs, package: Package | None
+) -> tuple[dict[str, str], str, Deployed]:
     # Imported here: a dry run never needs requests, and starts a tenth of a second sooner.
     import requests
 
@@ -81,7 +151,9 @@ def publish_package(inputs: Inputs, package: Package | None) -> tuple[dict[str, 
         )
         runner.info(f"Publishing '{inputs.name}' ({inputs.runtime}) at {inputs.api_endpoint}")
         outcome = publish.publish(destination, request, package, route)
-    return _outputs(outcome, request.legacy_api)
+        deployed = deploy(session, inputs, destination, outcome.version)
+    outputs, title = _outputs(outcome, request.legacy_api)
+    return outputs, title, deployed
 
 
 _ROUTES = {"zip": "inline (base64 in the request)", "obs": "through OBS", "link": "depend-link"}
@@ -139,8 +211,10 @@ def run_action(inputs: Inputs) -> None:
             "skipped": "false",
         }
         title = f"Dry run: nothing published for '{inputs.name}'"
+        deployed = Deployed()
     else:
-        outputs, title = publish_package(inputs, package)
+        outputs, title, deployed = publish_package(inputs, package)
+    outputs |= deployed.outputs()
     outputs |= {
         "package_path": str(package.path) if package else "",
         "package_md5": package.md5 if package else "",
@@ -148,8 +222,10 @@ def run_action(inputs: Inputs) -> None:
     }
     runner.set_outputs(outputs)
     runner.info(title)
-    rows = {"Runtime": inputs.runtime, **outputs}
+    rows = {"Runtime": inputs.runtime, **outputs, **deployed.rows()}
     runner.append_summary(report.summary(title, rows))
+    if deployed.failure is not None:
+        raise deployed.failure
 
 
 class Cancelled(ActionError):

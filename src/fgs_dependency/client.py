@@ -252,19 +252,23 @@ def _validated(reply: Any, what: str) -> DependencyVersion:
         ) from None
 
 
-def _pages(
-    session: requests.Session, connection: Connection, path: str, query: list[tuple[str, str]]
+def pages(
+    session: requests.Session,
+    connection: Connection,
+    path: str,
+    query: list[tuple[str, str]],
+    key: str = "dependencies",
 ) -> list[Any]:
-    """Every item of a paged list (`marker` is an offset; the end is an empty page, or a
-    `next_marker` of 0 or one seen before)."""
+    """Every item of a paged list under `key` (`marker` is an offset; the end is an empty
+    page, or a `next_marker` of 0 or one seen before)."""
     items: list[Any] = []
     marker, seen = 0, set()
     for _ in range(_MAX_PAGES):
         page_query = [*query, ("marker", str(marker)), ("maxitems", str(_PAGE_SIZE))]
         reply = call(session, connection, "GET", path, query=page_query)
-        page = reply.get("dependencies") if isinstance(reply, dict) else None
+        page = reply.get(key) if isinstance(reply, dict) else None
         if not isinstance(page, list):
-            raise ActionError(f"FunctionGraph's list reply for {path} has no 'dependencies' list")
+            raise ActionError(f"FunctionGraph's list reply for {path} has no '{key}' list")
         items += page
         seen.add(marker)
         next_marker = reply.get("next_marker")
@@ -282,7 +286,7 @@ def list_named(
     path = f"/v2/{connection.project_id}/fgs/dependencies"
     query = [("name", name), ("dependency_type", "private")]
     found = []
-    for item in _pages(session, connection, path, query):
+    for item in pages(session, connection, path, query):
         # The name filter matches substrings: keep the exact name only.
         if isinstance(item, dict) and item.get("name") == name:
             item = {**item, "dep_id": item.get("dep_id") or item.get("id")}
@@ -301,6 +305,6 @@ def list_versions(
 ) -> list[DependencyVersion]:
     path = f"/v2/{connection.project_id}/fgs/dependencies/{dep_id}/version"
     versions = [
-        _validated(item, "A version listed") for item in _pages(session, connection, path, [])
+        _validated(item, "A version listed") for item in pages(session, connection, path, [])
     ]
     return sorted(versions, key=lambda v: v.version or 0)
