@@ -17,11 +17,10 @@ from .packaging import Package
 from .settings import InputErrors, Inputs, read_inputs
 
 if TYPE_CHECKING:
-    import requests
 
     from .client import DependencyVersion
-    from .functions import Attachment
-    from .publish import Destination, Outcome
+    from .functions import Attachment, Context
+    from .publish import Outcome
     from .retention import Retired
 
 
@@ -81,29 +80,17 @@ class Deployed:
 
 
 def deploy(
-    session: "requests.Session",
-    inputs: Inputs,
-    destination: "Destination",
-    version: "DependencyVersion",
+    context: "Context", inputs: Inputs, urns: list[str], version: "DependencyVersion"
 ) -> Deployed:
-    """Attach the version to 'functions', then retire old versions ('keep-versions')."""
+    """Attach the version to the functions, then retire old versions ('keep-versions')."""
     from . import functions, retention
 
-    context = functions.Context(
-        session=session,
-        functiongraph=destination.functiongraph,
-        obs_endpoint=destination.obs_endpoint,
-        obs_keys=destination.obs_keys,
-        retries=inputs.retries,
-    )
     attachments: list[Attachment] = []
-    if inputs.functions:
+    if urns:
         try:
-            attachments = functions.attach_all(context, inputs.functions, version)
+            attachments = functions.attach_all(context, urns, version)
         except functions.AttachError as err:
             return Deployed(tuple(err.done), failure=err)
-        except ActionError as err:
-            return Deployed(failure=err)
         for done in attachments:
             state = "attached" if done.changed else "already attached"
             runner.untrusted([f"{done.urn}: {state} ({', '.join(done.after)})"])
@@ -121,7 +108,7 @@ def publish_package(
     # Imported here: a dry run never needs requests, and starts a tenth of a second sooner.
     import requests
 
-    from . import client, publish, signin
+    from . import client, functions, publish, signin
 
     request = publish.Request(
         name=inputs.name,
@@ -149,9 +136,17 @@ def publish_package(
             obs_endpoint=inputs.obs_api_endpoint,
             obs_keys=lambda: signin.obs_keys(session, inputs, credentials),
         )
+        context = functions.Context(
+            session=session,
+            functiongraph=destination.functiongraph,
+            obs_endpoint=destination.obs_endpoint,
+            obs_keys=destination.obs_keys,
+            retries=inputs.retries,
+        )
+        urns = functions.prepare(context, inputs.functions, inputs.runtime)
         runner.info(f"Publishing '{inputs.name}' ({inputs.runtime}) at {inputs.api_endpoint}")
         outcome = publish.publish(destination, request, package, route)
-        deployed = deploy(session, inputs, destination, outcome.version)
+        deployed = deploy(context, inputs, urns, outcome.version)
     outputs, title = _outputs(outcome, request.legacy_api)
     return outputs, title, deployed
 

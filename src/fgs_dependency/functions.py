@@ -210,7 +210,9 @@ def _read_running_code(ctx: Context, name: str, code: FunctionCode) -> bytes:
     return data
 
 
-def _code_body(code: FunctionCode, data: bytes, depend_version_list: list[str]) -> bytes:
+def _code_body(
+    code: FunctionCode, data: bytes, depend_version_list: list[str], kms_key_id: str
+) -> bytes:
     body: dict[str, Any] = {"code_type": code.code_type}
     if code.code_filename:
         body["code_filename"] = code.code_filename
@@ -221,8 +223,8 @@ def _code_body(code: FunctionCode, data: bytes, depend_version_list: list[str]) 
         # Never empty: FunctionGraph would put its default code in place of the user's.
         body["func_code"] = {"file": base64.b64encode(data).decode()}
     body["depend_version_list"] = depend_version_list
-    if code.code_encrypt_kms_key_id:
-        body["code_encrypt_kms_key_id"] = code.code_encrypt_kms_key_id
+    if kms_key_id:
+        body["code_encrypt_kms_key_id"] = kms_key_id
     return json.dumps(body).encode()
 
 
@@ -250,7 +252,7 @@ def _differences(before: FunctionCode, after: FunctionCode, wanted: list[str]) -
     return problems
 
 
-def _check_can_attach(name: str, config: FunctionCode, version: DependencyVersion) -> None:
+def _check_can_attach(name: str, config: FunctionCode, runtime: str) -> None:
     if config.code_type == "Custom-Image-Swr":
         raise ActionError(
             f"Function '{name}' runs a container image (Custom-Image-Swr), which takes no "
@@ -262,22 +264,31 @@ def _check_can_attach(name: str, config: FunctionCode, version: DependencyVersio
             "not know how to send again unchanged; nothing was changed on it. Remove it from "
             "'functions' and attach the version in the console."
         )
-    if config.runtime != version.runtime:
+    if config.runtime != runtime:
         raise ActionError(
-            f"Function '{name}' runs {config.runtime}, but '{version.name}' version "
-            f"{version.version} is for {version.runtime}: FunctionGraph attaches a dependency "
-            "only to functions of its runtime. Remove the function from 'functions', or "
-            "publish for its runtime."
+            f"Function '{name}' runs {config.runtime}, but the dependency is for {runtime} "
+            "('runtime'): FunctionGraph attaches a dependency only to functions of its "
+            "runtime. Remove the function from 'functions', or publish for its runtime."
         )
+
+
+def prepare(ctx: Context, entries: tuple[str, ...], runtime: str) -> list[str]:
+    """The URNs to attach to, each checked to be able to take a dependency of `runtime`:
+    done before publishing, so that a wrong entry publishes nothing."""
+    urns = resolve(ctx, entries)
+    for urn in urns:
+        _check_can_attach(name_of(urn), read_code(ctx, urn, "config"), runtime)
+    return urns
 
 
 def attach(ctx: Context, urn: str, version: DependencyVersion) -> Attachment:
     """Make `version` the function's version of its dependency, keeping everything else."""
     name = name_of(urn)
+    # Read again: the function may have changed since prepare() looked.
     config = read_code(ctx, urn, "config")
-    _check_can_attach(name, config, version)
+    _check_can_attach(name, config, version.runtime)
     code = read_code(ctx, urn)
-    _check_can_attach(name, code, version)
+    _check_can_attach(name, code, version.runtime)
     known = {d.id: d for d in (*config.dependencies, *code.dependencies)}
     current = list(code.depend_version_list)
     others = [i for i in current if i in known and known[i].dep_id != version.dep_id]
@@ -295,13 +306,13 @@ def attach(ctx: Context, urn: str, version: DependencyVersion) -> Attachment:
             "needs in the console, then run again."
         )
     data = _read_running_code(ctx, name, code)
-    _put_code(ctx, urn, _code_body(code, data, wanted))
+    _put_code(ctx, urn, _code_body(code, data, wanted, config.code_encrypt_kms_key_id))
     stored = read_code(ctx, urn)
     problems = _differences(code, stored, wanted)
     if not problems:
         return Attachment(urn, before, after, changed=True)
     try:
-        _put_code(ctx, urn, _code_body(code, data, current))
+        _put_code(ctx, urn, _code_body(code, data, current, config.code_encrypt_kms_key_id))
         restored = _differences(code, read_code(ctx, urn), current)
     except ActionError as err:
         restored = [str(err)]
@@ -317,11 +328,8 @@ def attach(ctx: Context, urn: str, version: DependencyVersion) -> Attachment:
     )
 
 
-def attach_all(
-    ctx: Context, entries: tuple[str, ...], version: DependencyVersion
-) -> list[Attachment]:
+def attach_all(ctx: Context, urns: list[str], version: DependencyVersion) -> list[Attachment]:
     """Attach to each function in turn, stopping at the first failure."""
-    urns = resolve(ctx, entries)
     done: list[Attachment] = []
     for urn in urns:
         try:

@@ -339,6 +339,8 @@ class Inputs(BaseSettings):
     @field_validator("keep_versions", mode="before")
     @classmethod
     def _parse_keep_versions(cls, value: Any) -> Any:
+        if value is None:  # not given: delete nothing
+            return None
         text = value.strip() if isinstance(value, str) else str(value)
         if not text.isdigit() or not 1 <= int(text) <= 1000:
             raise ValueError(
