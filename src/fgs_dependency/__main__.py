@@ -17,7 +17,6 @@ from .packaging import Package
 from .settings import InputErrors, Inputs, read_inputs
 
 if TYPE_CHECKING:
-
     from .client import DependencyVersion
     from .functions import Attachment, Context
     from .publish import Outcome

@@ -231,7 +231,9 @@ class FunctionStore:
             url = body.get("code_url")
             data = self._read_link(url) if isinstance(url, str) else None
             if data is None:
-                raise ApiError(400, "FSS.1010", "code_url is not an OBS object the service can read")
+                raise ApiError(
+                    400, "FSS.1010", "code_url is not an OBS object the service can read"
+                )
             return data
         if code_type in ("zip", "jar") and not body.get("code_filename"):
             raise invalid("code_filename is required for zip and jar code")

@@ -33,10 +33,10 @@ from .faults import (
     Status,
     operation_of,
 )
+from .functions import FunctionStore
 from .gateway import Gateway, parse_json
 from .iam import IamService
 from .recording import RecordedRequest, summarise_body
-from .functions import FunctionStore
 from .store import DependencyStore
 from .validation import NewVersion
 
@@ -431,7 +431,9 @@ class Emulator:
         self._obs.put_object(bucket, key, data)
         return self.object_link(bucket, key)
 
-    def add_version(self, name: str, runtime: str, data: bytes = b"PK\x05\x06" + bytes(18)) -> dict[str, Any]:
+    def add_version(
+        self, name: str, runtime: str, data: bytes = b"PK\x05\x06" + bytes(18)
+    ) -> dict[str, Any]:
         """A version of dependency `name` made as a create request would (test set-up)."""
         new = NewVersion(name, runtime, "", "zip", hashlib.md5(data).hexdigest(), len(data))
         return self._store.create(new)
