@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 from . import obs
 from .api import DependencyApi
@@ -424,7 +424,7 @@ class Emulator:
 
     def object_link(self, bucket: str, key: str) -> str:
         """An object's address as FunctionGraph and OBS write it (virtual-host style)."""
-        return f"https://{bucket}.obs.{self.region}.myhuaweicloud.com/{key}"
+        return f"https://{bucket}.obs.{self.region}.myhuaweicloud.com/{quote(key, safe='/~')}"
 
     def put_object(self, bucket: str, key: str, data: bytes) -> str:
         """Store (or overwrite) an object; its address."""
