@@ -306,7 +306,14 @@ def attach(ctx: Context, urn: str, version: DependencyVersion) -> Attachment:
             "needs in the console, then run again."
         )
     data = _read_running_code(ctx, name, code)
-    _put_code(ctx, urn, _code_body(code, data, wanted, config.code_encrypt_kms_key_id))
+    try:
+        _put_code(ctx, urn, _code_body(code, data, wanted, config.code_encrypt_kms_key_id))
+    except ActionError as err:
+        raise ActionError(
+            f"Function '{name}': updating it failed ({err}); the update may or may not have "
+            "been applied (its code is the same either way): check its dependencies in the "
+            "console, or run the job again, which converges."
+        ) from None
     stored = read_code(ctx, urn)
     problems = _differences(code, stored, wanted)
     if not problems:
