@@ -125,6 +125,10 @@ class ObsStore:
         reply.headers["x-obs-request-id"] = request_id
         return reply
 
+    def add_bucket(self, bucket: str) -> None:
+        with self._lock:
+            self._buckets.add(bucket)
+
     def put_object(self, bucket: str, key: str, data: bytes) -> None:
         """Store an object directly (FunctionGraph keeping code, or a test's setup)."""
         target = self._dir / uuid.uuid4().hex

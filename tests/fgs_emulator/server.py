@@ -382,7 +382,7 @@ class Emulator:
         self._obs = obs.ObsStore(set(buckets), obs_keys)
         self._iam = IamService(users or {}, project_id, region, self._tokens, obs_keys)
         self.code_bucket = f"fgs-code-{region}"
-        self._obs.put_object(self.code_bucket, ".keep", b"")
+        self._obs.add_bucket(self.code_bucket)
         self._functions = FunctionStore(
             project_id, region, self._put_code, self._read_link, self._store.by_version_id
         )
