@@ -21,7 +21,7 @@ from conftest import (
     publish_inputs,
     run_action,
 )
-from fgs_emulator import Emulator, RecordedRequest
+from fgs_emulator import Emulator, RecordedRequest, Status
 
 FUNCTIONS = f"/v2/{PROJECT_ID}/fgs/functions"
 
@@ -361,24 +361,30 @@ def test_token_sign_in_reads_code_with_temporary_keys_and_leaks_nothing(
     emulator: Emulator, workspace: Path, tmp_path: Path
 ) -> None:
     code, filename = CODES["zip"]
-    urn = emulator.functions.add(
-        "api", runtime="Python3.9", code_type="zip", code=code, code_filename=filename
-    )
+    urns = [
+        emulator.functions.add(
+            name, runtime="Python3.9", code_type="zip", code=code, code_filename=filename
+        )
+        for name in ("api", "worker")
+    ]
     make_tree(workspace, {"mod.py": "x = 1\n"})
     inputs = {
         **publish_inputs(emulator, **{"obs-endpoint": emulator.url, "iam-endpoint": emulator.url}),
         "access-key": "",
         "secret-key": "",
         "auth-token": TOKEN,
-        "functions": "api",
+        "functions": "api, worker",
         "keep-versions": "1",
     }
     run = run_action(workspace, inputs, tmp=tmp_path)
     assert run.returncode == 0, run.log
-    assert json.loads(run.outputs["updated_functions"]) == [urn]
-    [read] = calls(emulator, "GET", f"/{emulator.code_bucket}/")
-    temporary_ak = read.headers["authorization"].removeprefix("OBS ").split(":")[0]
+    assert json.loads(run.outputs["updated_functions"]) == urns
+    reads = calls(emulator, "GET", f"/{emulator.code_bucket}/")
+    assert len(reads) == 2
+    temporary_ak = reads[0].headers["authorization"].removeprefix("OBS ").split(":")[0]
     assert temporary_ak != ACCESS_KEY
+    assert len(calls(emulator, "POST", "/v3.0/OS-CREDENTIAL/securitytokens")) == 1
+    assert all(f"::add-mask::{secret}" in run.stdout for secret in emulator.issued_secrets())
     assert_no_secrets(run, (SECRET_KEY, TOKEN, *emulator.issued_secrets()))
     assert "Signature=" not in run.everything()
 
@@ -416,3 +422,36 @@ def test_functions_accepts_lines_commas_and_latest(
     run = deploy(emulator, workspace, tmp_path, functions=f"a, b\n{urn_of('c')}:latest\n\na\n")
     assert run.returncode == 0, run.log
     assert json.loads(run.outputs["updated_functions"]) == [urn_of(n) for n in "abc"]
+
+
+def test_a_failed_deletion_is_a_warning_and_the_publish_stands(
+    emulator: Emulator, workspace: Path, tmp_path: Path
+) -> None:
+    emulator.add_version("demo-deps", "Python3.9")
+    emulator.add_version("demo-deps", "Python3.9")
+    emulator.inject("delete", Status(503), times=1)  # version 1: fails with retries 0
+    emulator.inject("delete", Status(404), times=1)  # version 2: gone meanwhile
+
+    run = deploy(emulator, workspace, tmp_path, retries="0", **{"keep-versions": "1"})
+
+    assert run.returncode == 0, run.log
+    assert run.outputs["version"] == "3"
+    assert run.outputs["deleted_versions"] == "[]"
+    [warning] = [line for line in run.stdout.splitlines() if line.startswith("::warning::")]
+    assert "Version 1 of 'demo-deps' was not deleted" in warning and "HTTP 503" in warning
+    assert "| Version 1 | `kept: not deleted` |" in run.summary
+    assert "| Version 2 | `already gone` |" in run.summary
+
+
+def test_no_permission_to_read_functions_deletes_nothing(
+    emulator: Emulator, workspace: Path, tmp_path: Path
+) -> None:
+    emulator.add_version("demo-deps", "Python3.9")
+    emulator.inject("list_functions", Status(403))
+
+    run = deploy(emulator, workspace, tmp_path, **{"keep-versions": "1"})
+
+    assert run.returncode == 0, run.log
+    assert run.outputs["deleted_versions"] == "[]"
+    assert calls(emulator, "DELETE", "/v2/") == []
+    assert "Old versions were not deleted" in run.stdout

@@ -1,5 +1,6 @@
 """The entry point: inputs -> package -> publish -> outputs."""
 
+import functools
 import json
 import signal
 import sys
@@ -139,7 +140,8 @@ def publish_package(
             session=session,
             functiongraph=destination.functiongraph,
             obs_endpoint=destination.obs_endpoint,
-            obs_keys=destination.obs_keys,
+            # Once per run: with a token, each call would ask IAM for new temporary keys.
+            obs_keys=functools.cache(destination.obs_keys),
             retries=inputs.retries,
         )
         urns = functions.prepare(context, inputs.functions, inputs.runtime)
