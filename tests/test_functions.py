@@ -215,7 +215,7 @@ def test_a_mangled_update_is_put_back(emulator: Emulator, workspace: Path, tmp_p
     assert run.returncode == 1
     [error] = run.errors
     assert "did not store the update as sent" in error and "put back" in error
-    assert "No function was changed" in error
+    assert "No function before it was changed" in error
     puts = code_puts(emulator)
     assert [p.json["depend_version_list"] for p in puts] == [
         [other["id"], run.outputs["version_id"]],
@@ -455,3 +455,28 @@ def test_no_permission_to_read_functions_deletes_nothing(
     assert run.outputs["deleted_versions"] == "[]"
     assert calls(emulator, "DELETE", "/v2/") == []
     assert "Old versions were not deleted" in run.stdout
+
+
+def test_a_failure_stops_before_the_next_function_and_says_what_changed(
+    emulator: Emulator, workspace: Path, tmp_path: Path
+) -> None:
+    emulator.add_version("demo-deps", "Python3.9")  # what retention would delete
+    first = emulator.functions.add("a", runtime="Python3.9", code_type="inline", code=b"a\n")
+    code_url = emulator.put_object(BUCKET, "b.zip", a_zip({"index.py": "b = 1\n"}))
+    emulator.functions.add(
+        "b", runtime="Python3.9", code_type="obs", code_url=code_url, code_filename="b.zip"
+    )
+    emulator.put_object(BUCKET, "b.zip", a_zip({"index.py": "b = 2\n"}))
+    third = emulator.functions.add("c", runtime="Python3.9", code_type="inline", code=b"c\n")
+
+    run = deploy(emulator, workspace, tmp_path, functions="a, b, c", **{"keep-versions": "1"})
+
+    assert run.returncode == 1
+    [error] = run.errors
+    assert "Function 'b'" in error
+    assert f"Changed before it: {first}." in error and f"Not attempted: {third}." in error
+    assert json.loads(run.outputs["updated_functions"]) == [first]
+    assert f"| Function 1 | `{first}: none -> demo-deps 2` |" in run.summary
+    assert ids(emulator, third) == []
+    assert calls(emulator, "DELETE", "/v2/") == [], "no retention after a failed attach"
+    assert [v["version"] for v in emulator.versions("demo-deps")] == [1, 2]

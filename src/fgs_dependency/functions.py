@@ -291,8 +291,12 @@ def attach(ctx: Context, urn: str, version: DependencyVersion) -> Attachment:
     _check_can_attach(name, code, version.runtime)
     known = {d.id: d for d in (*config.dependencies, *code.dependencies)}
     current = list(code.depend_version_list)
-    others = [i for i in current if i in known and known[i].dep_id != version.dep_id]
-    others += [i for i in current if i not in known and i != version.id]
+    # In their order; an id FunctionGraph did not describe is kept (it is not ours to drop).
+    others = [
+        i
+        for i in current
+        if i != version.id and not (i in known and known[i].dep_id == version.dep_id)
+    ]
     wanted = [*others, version.id]
     before = tuple(_label(i, known) for i in current)
     new_label = f"{version.name} {version.version}"
@@ -344,9 +348,9 @@ def attach_all(ctx: Context, urns: list[str], version: DependencyVersion) -> lis
         except ActionError as err:
             changed = [a.urn for a in done if a.changed]
             so_far = (
-                f" Changed before this failure: {', '.join(changed)}."
+                f" Changed before it: {', '.join(changed)}."
                 if changed
-                else " No function was changed."
+                else " No function before it was changed."
             )
             left = urns[len(done) + 1 :]
             rest = f" Not attempted: {', '.join(left)}." if left else ""
