@@ -263,3 +263,29 @@ def test_a_file_that_cannot_be_read_is_named(tmp_path: Path) -> None:
     (root / "lib/data.bin").mkdir()
     with pytest.raises(ActionError, match=r"'lib/data\.bin' cannot be read \(Is a directory\)"):
         packaging.write_zip(entries, tmp_path / "out.zip", packaging.dos_timestamp(None))
+
+
+@pytest.mark.parametrize("operation", ["show_code", "update_code", "list_functions"])
+def test_hostile_function_replies_leak_nothing(
+    emu: Emulator, workspace: Path, tmp_path: Path, operation: str
+) -> None:
+    """Signed in with a password, so that a token and temporary OBS keys are in play too."""
+    make_tree(workspace, {"mod.py": "x = 1\n"})
+    code = b"def handler(event, context):\n    return 1\n"
+    urn = emu.functions.add("api", runtime="Python3.9", code_type="inline", code=code)
+    emu.inject(operation, Hostile("echo_auth"), times=5)
+    inputs = {
+        "name": "hostile", "runtime": "Python3.9", "region": REGION, "project-id": PROJECT_ID,
+        "endpoint": emu.url, "iam-endpoint": emu.url, "obs-endpoint": emu.url,
+        "iam-user": USER, "iam-password": PASSWORD, "iam-domain": DOMAIN, "functions": "api",
+    }  # fmt: skip
+    run = run_action(workspace, inputs, tmp=tmp_path)
+    assert run.returncode == 1, run.log
+    assert "Traceback" not in run.log and "Unexpected failure" not in run.log
+    assert_no_secrets(run, (SECRET_KEY, TOKEN, PASSWORD, ACCESS_KEY, *emu.issued_secrets()))
+    [error] = run.errors
+    assert "HTTP 401" in error and "***" in error
+    assert emu.functions.code_of(urn) == code
+    if operation == "update_code":
+        assert "may or may not have been applied" in error
+        assert run.outputs["updated_functions"] == "[]"

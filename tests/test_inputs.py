@@ -20,6 +20,7 @@ BAD_VALUES = [
     ("project-id", "not-a-project", "32 letters and digits"),
     ("access-key", "AK WITH SPACE", "access key id"),
     ("secret-key", "secret with space", "spaces or control characters"),
+    ("security-token", "tokenĀ", "characters outside ASCII"),
     ("endpoint", "ftp://functiongraph.example.com", "https:// URL"),
     ("endpoint", "http://functiongraph.cn-north-4.myhuaweicloud.com", "only for a loopback host"),
     ("endpoint", "https://user:pw@example.com", "https:// URL"),

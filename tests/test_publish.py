@@ -52,6 +52,8 @@ def test_publish_writes_outputs_and_summary(
         "package_md5": hashlib.md5(zip_bytes).hexdigest(),
         "file_count": "2",
         "skipped": "false",
+        "updated_functions": "[]",
+        "deleted_versions": "[]",
     }
     assert package.is_relative_to(run.runner_temp)
     assert not any(workspace.rglob("*.zip"))
@@ -291,7 +293,7 @@ def test_output_values_use_random_delimiters(
     run = run_action(workspace, publish_inputs(emulator), tmp=tmp_path)
     text = (tmp_path / "file_commands" / "set_output_1").read_text()
     delimiters = {line.split("<<", 1)[1] for line in text.splitlines() if "<<" in line}
-    assert len(delimiters) == len(run.outputs) == 11
+    assert len(delimiters) == len(run.outputs) == 13
     assert parse_outputs(text) == run.outputs
 
 

@@ -9,10 +9,13 @@ if __name__ == "__main__":
     # the inputs are read, then those objects are frozen out of its way (see main).
     gc.disable()
 
+import functools
+import json
 import signal
 import sys
 import tempfile
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
@@ -24,7 +27,10 @@ from .packaging import Package
 from .settings import InputErrors, Inputs, read_inputs
 
 if TYPE_CHECKING:
+    from .client import DependencyVersion
+    from .functions import Attachment, Context
     from .publish import Outcome
+    from .retention import Retired
 
 
 def _secrets(inputs: Inputs) -> list[str]:
@@ -56,11 +62,62 @@ def make_package(inputs: Inputs) -> Package:
     )
 
 
-def publish_package(inputs: Inputs, package: Package | None) -> tuple[dict[str, str], str]:
+@dataclass(frozen=True)
+class Deployed:
+    """What attaching and retiring did, for the outputs and the summary."""
+
+    attachments: tuple["Attachment", ...] = ()
+    retired: tuple["Retired", ...] = ()
+    failure: ActionError | None = None
+
+    def outputs(self) -> dict[str, str]:
+        deleted = [r.number for r in self.retired if r.fate == "deleted"]
+        return {
+            "updated_functions": json.dumps([a.urn for a in self.attachments if a.changed]),
+            "deleted_versions": json.dumps(deleted),
+        }
+
+    def rows(self) -> dict[str, str]:
+        rows = {}
+        for number, done in enumerate(self.attachments, 1):
+            before, after = ", ".join(done.before) or "none", ", ".join(done.after) or "none"
+            change = f"{before} -> {after}" if done.changed else f"unchanged ({before})"
+            rows[f"Function {number}"] = f"{done.urn}: {change}"
+        for retired in self.retired:
+            rows[f"Version {retired.number}"] = retired.fate
+        return rows
+
+
+def deploy(
+    context: "Context", inputs: Inputs, urns: list[str], version: "DependencyVersion"
+) -> Deployed:
+    """Attach the version to the functions, then retire old versions ('keep-versions')."""
+    from . import functions, retention
+
+    attachments: list[Attachment] = []
+    if urns:
+        try:
+            attachments = functions.attach_all(context, urns, version)
+        except functions.AttachError as err:
+            return Deployed(tuple(err.done), failure=err)
+        for done in attachments:
+            state = "attached" if done.changed else "already attached"
+            runner.untrusted([f"{done.urn}: {state} ({', '.join(done.after)})"])
+    retired: list[Retired] = []
+    if inputs.keep_versions is not None:
+        retired = retention.retire(context, version, inputs.keep_versions)
+        for item in retired:
+            runner.info(f"Version {item.number}: {item.fate}")
+    return Deployed(tuple(attachments), tuple(retired))
+
+
+def publish_package(
+    inputs: Inputs, package: Package | None
+) -> tuple[dict[str, str], str, Deployed]:
     # Imported here: a dry run never needs requests, and starts a tenth of a second sooner.
     import requests
 
-    from . import client, publish, signin
+    from . import client, functions, publish, signin
 
     request = publish.Request(
         name=inputs.name,
@@ -88,9 +145,20 @@ def publish_package(inputs: Inputs, package: Package | None) -> tuple[dict[str, 
             obs_endpoint=inputs.obs_api_endpoint,
             obs_keys=lambda: signin.obs_keys(session, inputs, credentials),
         )
+        context = functions.Context(
+            session=session,
+            functiongraph=destination.functiongraph,
+            obs_endpoint=destination.obs_endpoint,
+            # Once per run: with a token, each call would ask IAM for new temporary keys.
+            obs_keys=functools.cache(destination.obs_keys),
+            retries=inputs.retries,
+        )
+        urns = functions.prepare(context, inputs.functions, inputs.runtime)
         runner.info(f"Publishing '{inputs.name}' ({inputs.runtime}) at {inputs.api_endpoint}")
         outcome = publish.publish(destination, request, package, route)
-    return _outputs(outcome, request.legacy_api)
+        deployed = deploy(context, inputs, urns, outcome.version)
+    outputs, title = _outputs(outcome, request.legacy_api)
+    return outputs, title, deployed
 
 
 _ROUTES = {"zip": "inline (base64 in the request)", "obs": "through OBS", "link": "depend-link"}
@@ -148,8 +216,10 @@ def run_action(inputs: Inputs) -> None:
             "skipped": "false",
         }
         title = f"Dry run: nothing published for '{inputs.name}'"
+        deployed = Deployed()
     else:
-        outputs, title = publish_package(inputs, package)
+        outputs, title, deployed = publish_package(inputs, package)
+    outputs |= deployed.outputs()
     outputs |= {
         "package_path": str(package.path) if package else "",
         "package_md5": package.md5 if package else "",
@@ -157,8 +227,10 @@ def run_action(inputs: Inputs) -> None:
     }
     runner.set_outputs(outputs)
     runner.info(title)
-    rows = {"Runtime": inputs.runtime, **outputs}
+    rows = {"Runtime": inputs.runtime, **outputs, **deployed.rows()}
     runner.append_summary(report.summary(title, rows))
+    if deployed.failure is not None:
+        raise deployed.failure
 
 
 class Cancelled(ActionError):

@@ -53,6 +53,10 @@ class DependencyVersion(BaseModel):
 class ApiError(ActionError):
     """A refusal for good: a status that another try would not change."""
 
+    def __init__(self, message: str, status: int, *, code: str = "", request_id: str = ""):
+        super().__init__(message, code=code, request_id=request_id)
+        self.status = status
+
 
 _AKSK_401 = (
     "The access key and secret key were refused, or this machine's clock is more than "
@@ -148,11 +152,12 @@ def exchange(
         )
     if reply.status >= 400:
         message, code, request_id = _error_message(connection, reply, document)
-        raise ApiError(message, code=code, request_id=request_id)
+        raise ApiError(message, reply.status, code=code, request_id=request_id)
     if reply.status != 204 and not isinstance(document, dict | list):
         raise ApiError(
             f"{connection.service} answered {reply.status} without a JSON body; the endpoint "
-            "does not look like it"
+            "does not look like it",
+            reply.status,
         )
     return document, reply.headers
 
@@ -257,19 +262,23 @@ def _validated(reply: Any, what: str) -> DependencyVersion:
         ) from None
 
 
-def _pages(
-    session: requests.Session, connection: Connection, path: str, query: list[tuple[str, str]]
+def pages(
+    session: requests.Session,
+    connection: Connection,
+    path: str,
+    query: list[tuple[str, str]],
+    key: str = "dependencies",
 ) -> list[Any]:
-    """Every item of a paged list (`marker` is an offset; the end is an empty page, or a
-    `next_marker` of 0 or one seen before)."""
+    """Every item of a paged list under `key` (`marker` is an offset; the end is an empty
+    page, or a `next_marker` of 0 or one seen before)."""
     items: list[Any] = []
     marker, seen = 0, set()
     for _ in range(_MAX_PAGES):
         page_query = [*query, ("marker", str(marker)), ("maxitems", str(_PAGE_SIZE))]
         reply = call(session, connection, "GET", path, query=page_query)
-        page = reply.get("dependencies") if isinstance(reply, dict) else None
+        page = reply.get(key) if isinstance(reply, dict) else None
         if not isinstance(page, list):
-            raise ActionError(f"FunctionGraph's list reply for {path} has no 'dependencies' list")
+            raise ActionError(f"FunctionGraph's list reply for {path} has no '{key}' list")
         items += page
         seen.add(marker)
         next_marker = reply.get("next_marker")
@@ -287,7 +296,7 @@ def list_named(
     path = f"/v2/{connection.project_id}/fgs/dependencies"
     query = [("name", name), ("dependency_type", "private")]
     found = []
-    for item in _pages(session, connection, path, query):
+    for item in pages(session, connection, path, query):
         # The name filter matches substrings: keep the exact name only.
         if isinstance(item, dict) and item.get("name") == name:
             item = {**item, "dep_id": item.get("dep_id") or item.get("id")}
@@ -306,6 +315,6 @@ def list_versions(
 ) -> list[DependencyVersion]:
     path = f"/v2/{connection.project_id}/fgs/dependencies/{dep_id}/version"
     versions = [
-        _validated(item, "A version listed") for item in _pages(session, connection, path, [])
+        _validated(item, "A version listed") for item in pages(session, connection, path, [])
     ]
     return sorted(versions, key=lambda v: v.version or 0)

@@ -14,8 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.utils import formatdate
 from pathlib import Path
-from typing import BinaryIO
-from urllib.parse import quote, urlsplit
+from typing import IO, BinaryIO
+from urllib.parse import quote, unquote, urlsplit
 
 import requests
 
@@ -111,6 +111,7 @@ def _request(
     *,
     headers: Mapping[str, str],
     data: _ProgressReader | None = None,
+    sink: IO[bytes] | None = None,
 ) -> None:
     signed = sign(bucket.keys, method, bucket.name, key, headers, formatdate(usegmt=True))
     reply = send(
@@ -121,6 +122,7 @@ def _request(
         data=data,
         timeout=bucket.timeout,
         service="OBS",
+        sink=sink,
     )
     if reply.status < 300:
         return
@@ -144,6 +146,12 @@ def _request(
         "this machine's clock is right.",
         404: "Check 'obs-bucket' and 'obs-endpoint' (the bucket must be in 'region').",
     }
+    if method == "GET":
+        hints = {
+            403: "Check that the credentials may read this object (OBS GetObject on the "
+            "bucket) and that this machine's clock is right.",
+            404: "The object is gone: check 'obs-endpoint' (it must be in 'region').",
+        }
     raise ActionError(f"{message}. {hints.get(reply.status, '')}".rstrip(". ") + ".")
 
 
@@ -169,3 +177,23 @@ def upload(session: requests.Session, bucket: Bucket, key: str, path: Path, md5:
 
 def delete(session: requests.Session, bucket: Bucket, key: str) -> None:
     _request(session, bucket, "DELETE", key, headers={})
+
+
+# https://{bucket}.obs.{region}.myhuaweicloud.com/{key}: how FunctionGraph names code in OBS.
+_OBJECT_HOST = re.compile(r"(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\.obs\.[a-z0-9-]+\..+")
+
+
+def object_of(link: str) -> tuple[str, str] | None:
+    """(bucket, key) of an OBS object address, or None when `link` is not one. Only these
+    two parts are used: the request goes to 'obs-endpoint', never to the link's host."""
+    parts = urlsplit(link)
+    match = _OBJECT_HOST.fullmatch(parts.hostname or "")
+    key = unquote(parts.path.lstrip("/"))
+    if parts.scheme != "https" or not match or not key:
+        return None
+    return match["bucket"], key
+
+
+def download(session: requests.Session, bucket: Bucket, key: str, sink: IO[bytes]) -> None:
+    """GET the object into `sink` (the caller checks what arrived)."""
+    _request(session, bucket, "GET", key, headers={}, sink=sink)

@@ -21,6 +21,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 from .errors import ActionError, InputError
+from .urns import parse_target, region_and_project
 
 # The API's own spellings; users may type any case, and spaces as the docs' prose shows them.
 KNOWN_RUNTIMES = (
@@ -47,7 +48,7 @@ DEFAULT_OIDC_AUDIENCE = "iam.myhuaweicloud.com"
 # Errors found across inputs start with the input they name.
 _MODEL_CHECKED = (
     "endpoint", "iam-endpoint", "obs-endpoint", "depend-link", "depend-type", "obs-bucket",
-    "region", "credentials", "oidc-audience",
+    "region", "credentials", "oidc-audience", "functions", "keep-versions",
 )  # fmt: skip
 _PREFIX_SEGMENT = re.compile(r"[^\x00-\x1f\\/]+")
 VCS_DIRECTORIES = (".git", ".hg", ".svn")
@@ -120,6 +121,10 @@ class Inputs(BaseSettings):
     timeout: float = Field(60.0, validation_alias=_input("timeout"))
     if_unchanged: str = Field("skip", validation_alias=_input("if-unchanged"))
     retries: int = Field(3, validation_alias=_input("retries"))
+    functions: Annotated[tuple[str, ...], NoDecode] = Field(
+        (), validation_alias=_input("functions")
+    )
+    keep_versions: int | None = Field(None, validation_alias=_input("keep-versions"))
 
     # The runner's own variables, not inputs.
     workspace: Path = Field(Path(), validation_alias="GITHUB_WORKSPACE")
@@ -201,8 +206,13 @@ class Inputs(BaseSettings):
     @field_validator("secret_key", "security_token", "auth_token")
     @classmethod
     def _check_secret(cls, value: SecretStr) -> SecretStr:
-        if any(c.isspace() or not c.isprintable() for c in value.get_secret_value()):
-            raise ValueError("contains spaces or control characters; paste the value again")
+        # Sent in HTTP headers, which carry ASCII only: keys and tokens never hold more.
+        text = value.get_secret_value()
+        if any(c.isspace() or not c.isprintable() or not c.isascii() for c in text):
+            raise ValueError(
+                "contains spaces or control characters, or characters outside ASCII; "
+                "paste the value again"
+            )
         return value
 
     @field_validator("iam_password")
@@ -343,6 +353,58 @@ class Inputs(BaseSettings):
         if not text.isdigit() or int(text) > 10:
             raise ValueError("must be a whole number from 0 to 10")
         return int(text)
+
+    @field_validator("functions", mode="before")
+    @classmethod
+    def _split_functions(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            items = (item.strip() for line in value.splitlines() for item in line.split(","))
+            return tuple(dict.fromkeys(item for item in items if item))
+        return value
+
+    @field_validator("functions")
+    @classmethod
+    def _check_functions(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for item in value:
+            parse_target(item)  # its ValueError says what is accepted
+        return value
+
+    @field_validator("keep_versions", mode="before")
+    @classmethod
+    def _parse_keep_versions(cls, value: Any) -> Any:
+        if value is None:  # not given: delete nothing
+            return None
+        text = value.strip() if isinstance(value, str) else str(value)
+        if not text.isdigit() or not 1 <= int(text) <= 1000:
+            raise ValueError(
+                "must be a whole number from 1 to 1000: how many of the newest versions to "
+                "keep (leave it empty to delete none)"
+            )
+        return int(text)
+
+    @model_validator(mode="after")
+    def _check_deploying(self) -> Self:
+        if self.api == "legacy" and (self.functions or self.keep_versions is not None):
+            which = "functions" if self.functions else "keep-versions"
+            raise ValueError(
+                f"{which}: the legacy API has no dependency versions to attach or delete; "
+                "use api: version"
+            )
+        for item in self.functions:
+            urn = parse_target(item).urn
+            if not urn:
+                continue
+            region, project = region_and_project(urn)
+            if self.region and region != self.region:
+                raise ValueError(
+                    f"functions: {urn!r} is in region {region!r}, not in 'region' "
+                    f"({self.region!r}); the action works in one region"
+                )
+            if self.project_id and project != self.project_id:
+                raise ValueError(
+                    f"functions: {urn!r} is in project {project!r}, not in 'project-id'"
+                )
+        return self
 
     @field_validator("source_date_epoch", mode="before")
     @classmethod

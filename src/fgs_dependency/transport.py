@@ -5,7 +5,7 @@ failures sorted into worth-retrying or not."""
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlsplit
 
 import requests
@@ -16,6 +16,7 @@ from .retry import TransientError
 
 # Replies the action reads are small; anything larger is not the service talking.
 MAX_REPLY = 1024 * 1024
+_SINK_CHUNK = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -51,9 +52,12 @@ def send(
     data: Any,
     timeout: float,
     service: str,
+    sink: IO[bytes] | None = None,
 ) -> Reply:
     """Send one request. Raises TransientError when another try may succeed (its
-    `maybe_committed` says whether this one may have taken effect), ActionError when not."""
+    `maybe_committed` says whether this one may have taken effect), ActionError when not.
+    With `sink`, a 2xx reply's body is written there whatever its size (an object being
+    downloaded), and the Reply's body is empty."""
     host = urlsplit(url).hostname
     try:
         response = session.request(
@@ -93,6 +97,10 @@ def send(
         ) from None
     with response:
         try:
+            if sink is not None and 200 <= response.status_code < 300:
+                while chunk := response.raw.read(_SINK_CHUNK, decode_content=True):
+                    sink.write(chunk)
+                return Reply(response.status_code, response.headers, b"")
             body = response.raw.read(MAX_REPLY + 1, decode_content=True)
         except (OSError, ValueError, requests.exceptions.RequestException) as err:
             raise TransientError(

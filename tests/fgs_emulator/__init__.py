@@ -20,6 +20,11 @@ Checks run in this order, each with its reply:
   depend_type -> FSS.1032; runtime -> FSS.1005; depend_file not padded standard base64
   or not a zip -> FSS.1013; zip over 40 MiB -> FSS.1023; depend_link not https -> FSS.1010
 
+- functions (functions.py; set up with Emulator.functions): list, config, code, update code,
+  published versions; code kept in OBS with `digest` = SHA-512; an update without
+  func_code.file deploys the default code, one without depend_version_list clears it;
+  deleting a dependency version in use -> 412 FSS.1033; the last version takes its
+  dependency with it; `functions.wrong_lists` makes updates store a list other than sent
 
 Keyless sign-in: `/_github/idtoken` stands in for the runner's ID token endpoint
 (github_oidc.py), and IAM's `POST /v3.0/OS-AUTH/id-token/tokens` checks those tokens against

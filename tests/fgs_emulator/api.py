@@ -7,8 +7,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from .errors import forbidden_project, invalid, not_found
+from .functions import FunctionStore
 from .store import DependencyStore
 from .validation import validate_create
 
@@ -21,6 +23,8 @@ _CREATE_VERSION = re.compile(_BASE + r"/version")
 _LIST_VERSIONS = re.compile(_BASE + r"/(?P<dep_id>[^/]+)/version")
 _ONE_VERSION = re.compile(_BASE + r"/(?P<dep_id>[^/]+)/version/(?P<version>[^/]+)")
 _DEPENDENCY_TYPES = ("public", "private", "all")
+_FUNCTIONS = re.compile(r"/v2/[^/]+/fgs/functions")
+_FUNCTION = re.compile(r"/v2/[^/]+/fgs/functions/(?P<urn>[^/]+)/(?P<what>code|config|versions)")
 _LEGACY_FIELDS = (
     "owner", "link", "runtime", "etag", "size", "name", "description", "file_name",
 )  # fmt: skip
@@ -79,9 +83,14 @@ def _version_number(raw: str) -> int:
 
 class DependencyApi:
     def __init__(
-        self, store: DependencyStore, project_id: str, resolve_link: Callable[[str], Path | None]
+        self,
+        store: DependencyStore,
+        project_id: str,
+        resolve_link: Callable[[str], Path | None],
+        functions: FunctionStore,
     ) -> None:
         self._store = store
+        self._functions = functions
         self._project_id = project_id
         self._resolve_link = resolve_link
 
@@ -111,9 +120,24 @@ class DependencyApi:
             if method == "GET":
                 return 200, self._store.show(match["dep_id"], number)
             if method == "DELETE":
-                self._store.delete(match["dep_id"], number)
+                self._store.delete(match["dep_id"], number, self._functions.uses)
                 return 204, None
+        if method == "GET" and _FUNCTIONS.fullmatch(path):
+            return _page(self._functions.list_items(), query, "functions")
+        if match := _FUNCTION.fullmatch(path):
+            return self._function(request, unquote(match["urn"]), match["what"])
         raise not_found(f"no API for {method} {path}")
+
+    def _function(self, request: ApiRequest, urn: str, what: str) -> Reply:
+        if request.method == "GET" and what == "versions":
+            return _page(self._functions.versions(urn), request.query, "versions")
+        if request.method == "GET":
+            return 200, self._functions.show(urn, what)
+        if request.method == "PUT" and what == "code":
+            if request.json is None:
+                raise invalid("request body must be a JSON object")
+            return 200, self._functions.update_code(urn, request.json)
+        raise not_found(f"no API for {request.method} {request.path}")
 
     def _create(self, request: ApiRequest, legacy: bool = False) -> Reply:
         content_type = request.headers.get("content-type", "")

@@ -19,6 +19,11 @@ _OPERATIONS = (
     ("GET", re.compile(r"/v2/[^/]+/fgs/dependencies/[^/]+/version/[^/]+"), "show"),
     ("DELETE", re.compile(r"/v2/[^/]+/fgs/dependencies/[^/]+/version/[^/]+"), "delete"),
     ("POST", re.compile(r"/v3.0/OS-AUTH/id-token/tokens"), "keyless_sign_in"),
+    ("GET", re.compile(r"/v2/[^/]+/fgs/functions"), "list_functions"),
+    ("GET", re.compile(r"/v2/[^/]+/fgs/functions/[^/]+/config"), "show_config"),
+    ("GET", re.compile(r"/v2/[^/]+/fgs/functions/[^/]+/code"), "show_code"),
+    ("PUT", re.compile(r"/v2/[^/]+/fgs/functions/[^/]+/code"), "update_code"),
+    ("GET", re.compile(r"/v2/[^/]+/fgs/functions/[^/]+/versions"), "list_function_versions"),
 )
 OPERATIONS = (*(name for _, _, name in _OPERATIONS), "obs_put")
 

@@ -1,5 +1,9 @@
-"""OBS objects: PUT, GET and DELETE in path style, each checked with the OBS V1 signature
-as the official esdk-obs-python computes it, and kept on disk for depend_link to read."""
+"""OBS objects: PUT, GET, HEAD and DELETE in path style, each checked with the signature
+the official esdk-obs-python computes (OBS V1, or the AWS V2 scheme OBS also accepts), and
+kept on disk for depend_link and function code links to read.
+
+Like OBS, the anonymous `HEAD /{bucket}?apiversion` answers `x-obs-api: 3.0`: that is how
+the SDK's default client decides to sign with the OBS scheme."""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import unquote, urlsplit
@@ -46,9 +50,11 @@ class ObsError(Exception):
         return ObsReply(self.status, {"Content-Type": "application/xml"}, body)
 
 
-def sdk_signature(sk: str, method: str, bucket: str, key: str, headers: Mapping[str, str]) -> str:
-    """The V1 signature, computed by the official SDK's own code."""
-    signer = Authentication("", sk, True, Adapter("obs"), "", False)
+def sdk_signature(
+    sk: str, method: str, bucket: str, key: str, headers: Mapping[str, str], scheme: str = "OBS"
+) -> str:
+    """The V1 (or, for scheme AWS, V2) signature, computed by the official SDK's own code."""
+    signer = Authentication("", sk, True, Adapter("obs" if scheme == "OBS" else "v2"), "", False)
     return str(signer.getSignature(method, bucket, key, {}, dict(headers))["Signature"])
 
 
@@ -87,23 +93,24 @@ class ObsStore:
         authorization = headers.get("authorization", "")
         scheme, _, credential = authorization.partition(" ")
         access, _, signature = credential.partition(":")
-        if scheme != "OBS" or not access or not signature:
+        if scheme not in ("OBS", "AWS") or not access or not signature:
             raise ObsError(403, "AccessDenied", "Anonymous access or a malformed Authorization")
         if access not in self._keys:
             raise ObsError(403, "InvalidAccessKeyId", "The access key does not exist")
         secret, token = self._keys[access]
+        prefix = "x-obs-" if scheme == "OBS" else "x-amz-"
         if token and not hmac.compare_digest(
-            headers.get("x-obs-security-token", "").encode(), token.encode()
+            headers.get(f"{prefix}security-token", "").encode(), token.encode()
         ):
             raise ObsError(403, "InvalidSecurityToken", "The security token is missing or wrong")
-        date = headers.get("x-obs-date") or headers.get("date", "")
+        date = headers.get(f"{prefix}date") or headers.get("date", "")
         try:
             moment = parsedate_to_datetime(date)
         except (TypeError, ValueError):
             raise ObsError(403, "AccessDenied", "Date or x-obs-date is missing") from None
         if abs(datetime.now(UTC) - moment) > MAX_CLOCK_SKEW:
             raise ObsError(403, "RequestTimeTooSkewed", "The request time is too far off")
-        expected = sdk_signature(secret, method, bucket, key, headers)
+        expected = sdk_signature(secret, method, bucket, key, headers, scheme)
         if not hmac.compare_digest(expected.encode(), signature.encode()):
             raise ObsError(403, "SignatureDoesNotMatch", "The signature does not match")
 
@@ -118,11 +125,28 @@ class ObsStore:
         reply.headers["x-obs-request-id"] = request_id
         return reply
 
+    def add_bucket(self, bucket: str) -> None:
+        with self._lock:
+            self._buckets.add(bucket)
+
+    def put_object(self, bucket: str, key: str, data: bytes) -> None:
+        """Store an object directly (FunctionGraph keeping code, or a test's setup)."""
+        target = self._dir / uuid.uuid4().hex
+        target.write_bytes(data)
+        with self._lock:
+            self._buckets.add(bucket)
+            self._objects[(bucket, key)] = target
+
     def _handle(
         self, method: str, path: str, headers: Mapping[str, str], body: BinaryIO, length: int
     ) -> ObsReply:
         bucket, _, quoted_key = path.lstrip("/").partition("/")
         key = unquote(quoted_key)
+        if method == "HEAD" and bucket and not key:
+            # The SDK's protocol probe, sent unsigned: OBS answers with its API version.
+            if bucket not in self._buckets:
+                raise ObsError(404, "NoSuchBucket", "The specified bucket does not exist")
+            return ObsReply(200, {"x-obs-api": "3.0"}, b"")
         if not bucket or not key:
             raise ObsError(405, "MethodNotAllowed", "Only object operations are emulated")
         self._authorize(method, bucket, key, headers)
@@ -135,10 +159,20 @@ class ObsStore:
             if method == "DELETE":
                 self._objects.pop((bucket, key), None)
                 return ObsReply(204, {}, b"")
-        if method == "GET":
+        if method in ("GET", "HEAD"):
             if stored is None:
                 raise ObsError(404, "NoSuchKey", "The specified key does not exist")
-            return ObsReply(200, {"Content-Type": "application/zip"}, stored.read_bytes())
+            data = stored.read_bytes()
+            headers = {
+                "Content-Type": "application/zip",
+                "ETag": f'"{hashlib.md5(data).hexdigest()}"',
+                "Last-Modified": formatdate(stored.stat().st_mtime, usegmt=True),
+            }
+            if method == "HEAD":
+                # No body, but the length of the one a GET would send.
+                headers["Content-Length"] = str(len(data))
+                return ObsReply(200, headers, b"")
+            return ObsReply(200, headers, data)
         raise ObsError(405, "MethodNotAllowed", f"{method} is not emulated")
 
     def _put(

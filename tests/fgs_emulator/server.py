@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import socket
 import struct
@@ -17,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 from . import github_oidc, obs
 from .api import DependencyApi
@@ -33,11 +34,13 @@ from .faults import (
     operation_of,
 )
 from .federation import IdentityProvider
+from .functions import FunctionStore
 from .gateway import Gateway, parse_json
 from .github_oidc import GitHubOidc
 from .iam import IamService
 from .recording import RecordedRequest, summarise_body
 from .store import DependencyStore
+from .validation import NewVersion
 
 DEFAULT_OWNER = "emulator-owner"
 # What the runner would put in ACTIONS_ID_TOKEN_REQUEST_TOKEN (see github_oidc.py).
@@ -260,7 +263,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_response(reply.status)
             for name, value in reply.headers.items():
                 self.send_header(name, value)
-            if reply.status != 204:
+            if reply.status != 204 and "Content-Length" not in reply.headers:
                 self.send_header("Content-Length", str(len(reply.body)))
             if unread:
                 self.send_header("Connection", "close")
@@ -373,7 +376,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         self.connection.close()
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _handle
+    do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _handle
 
     def _reply(
         self,
@@ -456,7 +459,12 @@ class Emulator:
             identity_providers,
             default_jwks=lambda: json.dumps(self.github.jwks()),
         )
-        api = DependencyApi(self._store, project_id, self._link_to_object)
+        self.code_bucket = f"fgs-code-{region}"
+        self._obs.add_bucket(self.code_bucket)
+        self._functions = FunctionStore(
+            project_id, region, self._put_code, self._read_link, self._store.by_version_id
+        )
+        api = DependencyApi(self._store, project_id, self._link_to_object, self._functions)
         self._gateway = Gateway(credentials, self._tokens, api)
         self._requests: list[RecordedRequest] = []
         self._requests_lock = threading.Lock()
@@ -483,6 +491,35 @@ class Emulator:
 
     def _link_to_object(self, link: str) -> Path | None:
         return self._obs.path_of(link, urlsplit(self.url).netloc)
+
+    def _put_code(self, key: str, data: bytes) -> str:
+        self._obs.put_object(self.code_bucket, key, data)
+        return self.object_link(self.code_bucket, key)
+
+    def _read_link(self, link: str) -> bytes | None:
+        path = self._link_to_object(link)
+        return path.read_bytes() if path is not None else None
+
+    def object_link(self, bucket: str, key: str) -> str:
+        """An object's address as FunctionGraph and OBS write it (virtual-host style)."""
+        return f"https://{bucket}.obs.{self.region}.myhuaweicloud.com/{quote(key, safe='/~')}"
+
+    def put_object(self, bucket: str, key: str, data: bytes) -> str:
+        """Store (or overwrite) an object; its address."""
+        self._obs.put_object(bucket, key, data)
+        return self.object_link(bucket, key)
+
+    def add_version(
+        self, name: str, runtime: str, data: bytes = b"PK\x05\x06" + bytes(18)
+    ) -> dict[str, Any]:
+        """A version of dependency `name` made as a create request would (test set-up)."""
+        new = NewVersion(name, runtime, "", "zip", hashlib.md5(data).hexdigest(), len(data))
+        return self._store.create(new)
+
+    @property
+    def functions(self) -> FunctionStore:
+        """Functions: add them, publish versions, read their state (see functions.py)."""
+        return self._functions
 
     def issued_secrets(self) -> list[str]:
         """Every token and temporary key IAM has handed out, and GitHub's ID tokens and

@@ -7,10 +7,11 @@ import secrets
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import dependency_not_found
+from .errors import ApiError, dependency_not_found
 from .validation import NewVersion
 
 Version = dict[str, Any]
@@ -127,10 +128,24 @@ class DependencyStore:
         )
         return version
 
-    def delete(self, dep_id: str, number: int) -> None:
+    def delete(self, dep_id: str, number: int, in_use: Callable[[str], bool]) -> None:
+        """Refuse a version a function uses; the last version takes the dependency with it."""
         with self._lock:
             dependency = self._find(dep_id)
-            del dependency.versions[self._index(dependency, number)]
+            index = self._index(dependency, number)
+            if in_use(dependency.versions[index]["id"]):
+                raise ApiError(412, "FSS.1033", "The dependency is currently in use.")
+            del dependency.versions[index]
+            if not dependency.versions:
+                self._by_name = {k: d for k, d in self._by_name.items() if d is not dependency}
+
+    def by_version_id(self, version_id: str) -> Version | None:
+        with self._lock:
+            for dependency in self._by_name.values():
+                for version in dependency.versions:
+                    if version["id"] == version_id:
+                        return copy.deepcopy(version)
+            return None
 
     def versions(self, name: str) -> list[Version]:
         with self._lock:

@@ -1,0 +1,358 @@
+"""Switching functions to a dependency version without touching their code.
+
+FunctionGraph has no call that changes a function's dependencies alone: the only one is
+`PUT .../code`, which also replaces the code (with a default when `func_code.file` is
+empty). So the code that runs now is read back from OBS, checked against the function's
+SHA-512 `digest`, sent again unchanged with the whole new dependency list, and the result
+is read back; an update FunctionGraph stored differently is put back.
+"""
+
+import base64
+import hashlib
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+
+from . import client, obs
+from .client import Connection, DependencyVersion
+from .credentials import AkSk
+from .errors import ActionError
+from .retry import with_retries
+from .urns import name_of, parse_target
+
+MAX_DEPENDENCIES = 20
+# Code FunctionGraph can take again as it is; a container image has no dependencies.
+_RESENDABLE = ("zip", "jar", "inline", "obs")
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every call about functions needs."""
+
+    session: requests.Session
+    functiongraph: Connection
+    obs_endpoint: str
+    obs_keys: Callable[[], AkSk]
+    retries: int
+
+
+class _Reply(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_nulls(cls, value: Any) -> Any:
+        # FunctionGraph sends null for fields that do not apply: the defaults say the same.
+        return (
+            {k: v for k, v in value.items() if v is not None} if isinstance(value, dict) else value
+        )
+
+
+class AttachedDependency(_Reply):
+    id: str
+    dep_id: str = ""
+    name: str = ""
+    version: int | None = None
+
+
+class FuncCode(_Reply):
+    link: str = ""
+
+
+class FunctionCode(_Reply):
+    """The fields of `GET .../code` (and of `.../config`, which carries them too) used here."""
+
+    runtime: str = ""
+    code_type: str = ""
+    code_url: str = ""
+    code_filename: str = ""
+    digest: str = ""
+    func_code: FuncCode = FuncCode()
+    depend_version_list: tuple[str, ...] = ()
+    dependencies: tuple[AttachedDependency, ...] = ()
+    code_encrypt_kms_key_id: str = ""
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """One function's outcome, for the outputs and the summary."""
+
+    urn: str
+    before: tuple[str, ...]  # labels of the dependency versions, e.g. "numpy 3"
+    after: tuple[str, ...]
+    changed: bool
+
+
+class AttachError(ActionError):
+    """Attaching failed on one function; `done` holds those finished before it."""
+
+    def __init__(self, message: str, done: list[Attachment]) -> None:
+        super().__init__(message)
+        self.done = done
+
+
+def functions_path(connection: Connection, urn: str = "") -> str:
+    base = f"/v2/{connection.project_id}/fgs/functions"
+    return f"{base}/{urn}" if urn else base
+
+
+def _get(ctx: Context, what: str, path: str) -> Any:
+    return with_retries(
+        what, lambda: client.call(ctx.session, ctx.functiongraph, "GET", path), ctx.retries
+    )
+
+
+def read_code(ctx: Context, urn: str, suffix: str = "code") -> FunctionCode:
+    """`GET .../{urn}/code` (or `/config`), checked."""
+    reply = _get(
+        ctx,
+        f"Reading the {suffix} of '{name_of(urn)}'",
+        f"{functions_path(ctx.functiongraph, urn)}/{suffix}",
+    )
+    try:
+        return FunctionCode.model_validate(reply)
+    except ValidationError:
+        raise ActionError(
+            f"FunctionGraph's {suffix} reply for function '{name_of(urn)}' is not in the "
+            "documented form; nothing was changed on it"
+        ) from None
+
+
+def list_functions(ctx: Context) -> list[dict[str, Any]]:
+    items = with_retries(
+        "Listing the functions",
+        lambda: client.pages(
+            ctx.session, ctx.functiongraph, functions_path(ctx.functiongraph), [], key="functions"
+        ),
+        ctx.retries,
+    )
+    return [i for i in items if isinstance(i, dict) and isinstance(i.get("func_urn"), str)]
+
+
+def bare_urn(urn: str) -> str:
+    return urn.removesuffix(":latest")
+
+
+def resolve(ctx: Context, entries: tuple[str, ...]) -> list[str]:
+    """The URN of each entry of 'functions' (names looked up; each must match one)."""
+    listed: list[dict[str, Any]] | None = None
+    urns: list[str] = []
+    for entry in entries:
+        target = parse_target(entry)
+        if not target.is_name:
+            urns.append(target.urn)
+            continue
+        if listed is None:
+            listed = list_functions(ctx)
+        matches = sorted({bare_urn(f["func_urn"]) for f in listed if f.get("func_name") == entry})
+        if len(matches) == 1:
+            urns.append(matches[0])
+            continue
+        if not matches:
+            names = {str(f.get("func_name")) for f in listed}
+            near = sorted(n for n in names if entry.lower() in n.lower())[:10]
+            hint = f" Similar names: {', '.join(near)}." if near else ""
+            raise ActionError(
+                f"Input 'functions': no function is called '{entry}' in this project "
+                f"({len(listed)} functions listed).{hint} Check the name and 'region', or give "
+                "the function's URN (console: the function's page, 'URN')."
+            )
+        raise ActionError(
+            f"Input 'functions': {len(matches)} functions are called '{entry}' (in different "
+            f"apps or packages): {', '.join(matches)}. Give the URN of the one to change."
+        )
+    return list(dict.fromkeys(urns))
+
+
+def _label(entry: str, known: dict[str, AttachedDependency]) -> str:
+    found = known.get(entry)
+    if found is None or not found.name:
+        return entry
+    return f"{found.name} {found.version}" if found.version is not None else found.name
+
+
+def _read_running_code(ctx: Context, name: str, code: FunctionCode) -> bytes:
+    """The bytes the function runs now, from OBS, proven to be them by the digest."""
+    link = code.code_url if code.code_type == "obs" else code.func_code.link
+    where = obs.object_of(link)
+    if where is None:
+        raise ActionError(
+            f"Function '{name}': its code's address is not an OBS object address, so the "
+            "code cannot be read back and sent again unchanged; nothing was changed on it. "
+            "Attach the version in the console, or redeploy the function's code first."
+        )
+    bucket = obs.Bucket(
+        endpoint=ctx.obs_endpoint,
+        name=where[0],
+        keys=ctx.obs_keys(),
+        timeout=ctx.functiongraph.timeout,
+    )
+
+    def attempt() -> bytes:
+        sink = io.BytesIO()
+        obs.download(ctx.session, bucket, where[1], sink)
+        return sink.getvalue()
+
+    data = with_retries(f"Reading the code of '{name}' from OBS", attempt, ctx.retries)
+    if hashlib.sha512(data).hexdigest() != code.digest.lower():
+        what = "the object at its code_url" if code.code_type == "obs" else "its code in OBS"
+        raise ActionError(
+            f"Function '{name}': {what} is not the code the function runs (its SHA-512 differs "
+            "from the function's digest; for an obs function the object was probably "
+            "overwritten after it was deployed). Nothing was changed on it: sending that code "
+            "would deploy code nobody deployed. Redeploy the function's code, then run again."
+        )
+    return data
+
+
+def _code_body(
+    code: FunctionCode, data: bytes, depend_version_list: list[str], kms_key_id: str
+) -> bytes:
+    body: dict[str, Any] = {"code_type": code.code_type}
+    if code.code_filename:
+        body["code_filename"] = code.code_filename
+    if code.code_type == "obs":
+        body["code_url"] = code.code_url
+        body["func_code"] = {"link": code.code_url}
+    else:
+        # Never empty: FunctionGraph would put its default code in place of the user's.
+        body["func_code"] = {"file": base64.b64encode(data).decode()}
+    body["depend_version_list"] = depend_version_list
+    if kms_key_id:
+        body["code_encrypt_kms_key_id"] = kms_key_id
+    return json.dumps(body).encode()
+
+
+def _put_code(ctx: Context, urn: str, body: bytes) -> None:
+    path = f"{functions_path(ctx.functiongraph, urn)}/code"
+    # The same body may be sent twice: a repeated PUT leaves the same state.
+    with_retries(
+        f"Updating the code of '{name_of(urn)}'",
+        lambda: client.call(ctx.session, ctx.functiongraph, "PUT", path, body=body),
+        ctx.retries,
+    )
+
+
+def _differences(before: FunctionCode, after: FunctionCode, wanted: list[str]) -> list[str]:
+    problems = [
+        f"{field} changed"
+        for field in ("digest", "code_type", "code_url", "code_filename")
+        if getattr(before, field) != getattr(after, field)
+    ]
+    if set(after.depend_version_list) != set(wanted):
+        problems.append(
+            f"the dependency list is [{', '.join(after.depend_version_list)}] instead of "
+            f"[{', '.join(wanted)}]"
+        )
+    return problems
+
+
+def _check_can_attach(name: str, config: FunctionCode, runtime: str) -> None:
+    if config.code_type == "Custom-Image-Swr":
+        raise ActionError(
+            f"Function '{name}' runs a container image (Custom-Image-Swr), which takes no "
+            "dependencies: remove it from 'functions'."
+        )
+    if config.code_type not in _RESENDABLE:
+        raise ActionError(
+            f"Function '{name}' has code of type '{config.code_type}', which this action does "
+            "not know how to send again unchanged; nothing was changed on it. Remove it from "
+            "'functions' and attach the version in the console."
+        )
+    if config.runtime != runtime:
+        raise ActionError(
+            f"Function '{name}' runs {config.runtime}, but the dependency is for {runtime} "
+            "('runtime'): FunctionGraph attaches a dependency only to functions of its "
+            "runtime. Remove the function from 'functions', or publish for its runtime."
+        )
+
+
+def prepare(ctx: Context, entries: tuple[str, ...], runtime: str) -> list[str]:
+    """The URNs to attach to, each checked to be able to take a dependency of `runtime`:
+    done before publishing, so that a wrong entry publishes nothing."""
+    urns = resolve(ctx, entries)
+    for urn in urns:
+        _check_can_attach(name_of(urn), read_code(ctx, urn, "config"), runtime)
+    return urns
+
+
+def attach(ctx: Context, urn: str, version: DependencyVersion) -> Attachment:
+    """Make `version` the function's version of its dependency, keeping everything else."""
+    name = name_of(urn)
+    # Read again: the function may have changed since prepare() looked.
+    config = read_code(ctx, urn, "config")
+    _check_can_attach(name, config, version.runtime)
+    code = read_code(ctx, urn)
+    _check_can_attach(name, code, version.runtime)
+    known = {d.id: d for d in (*config.dependencies, *code.dependencies)}
+    current = list(code.depend_version_list)
+    # In their order; an id FunctionGraph did not describe is kept (it is not ours to drop).
+    others = [
+        i
+        for i in current
+        if i != version.id and not (i in known and known[i].dep_id == version.dep_id)
+    ]
+    wanted = [*others, version.id]
+    before = tuple(_label(i, known) for i in current)
+    new_label = f"{version.name} {version.version}"
+    after = tuple(new_label if i == version.id else _label(i, known) for i in wanted)
+    if set(wanted) == set(current):
+        return Attachment(urn, before, before, changed=False)
+    if len(wanted) > MAX_DEPENDENCIES:
+        raise ActionError(
+            f"Function '{name}' would have {len(wanted)} dependencies; FunctionGraph allows "
+            f"{MAX_DEPENDENCIES}. Nothing was changed on it: remove dependencies it no longer "
+            "needs in the console, then run again."
+        )
+    data = _read_running_code(ctx, name, code)
+    try:
+        _put_code(ctx, urn, _code_body(code, data, wanted, config.code_encrypt_kms_key_id))
+    except ActionError as err:
+        raise ActionError(
+            f"Function '{name}': updating it failed ({err}); the update may or may not have "
+            "been applied (its code is the same either way): check its dependencies in the "
+            "console, or run the job again, which converges."
+        ) from None
+    stored = read_code(ctx, urn)
+    problems = _differences(code, stored, wanted)
+    if not problems:
+        return Attachment(urn, before, after, changed=True)
+    try:
+        _put_code(ctx, urn, _code_body(code, data, current, config.code_encrypt_kms_key_id))
+        restored = _differences(code, read_code(ctx, urn), current)
+    except ActionError as err:
+        restored = [str(err)]
+    outcome = (
+        "its previous code and dependencies were put back"
+        if not restored
+        else f"putting the previous state back failed too ({'; '.join(restored)}): check the "
+        "function in the console"
+    )
+    raise ActionError(
+        f"Function '{name}': FunctionGraph did not store the update as sent "
+        f"({'; '.join(problems)}); {outcome}. Run the job again."
+    )
+
+
+def attach_all(ctx: Context, urns: list[str], version: DependencyVersion) -> list[Attachment]:
+    """Attach to each function in turn, stopping at the first failure."""
+    done: list[Attachment] = []
+    for urn in urns:
+        try:
+            done.append(attach(ctx, urn, version))
+        except ActionError as err:
+            changed = [a.urn for a in done if a.changed]
+            so_far = (
+                f" Changed before it: {', '.join(changed)}."
+                if changed
+                else " No function before it was changed."
+            )
+            left = urns[len(done) + 1 :]
+            rest = f" Not attempted: {', '.join(left)}." if left else ""
+            raise AttachError(f"{err}{so_far}{rest}", done) from None
+    return done
