@@ -7,6 +7,7 @@
 #   scripts/container.sh run ARGS       podman run --rm with host network and limits, as a runner
 #   scripts/container.sh podman ARGS    podman with the flags that work on these machines
 #   scripts/container.sh tarball        where the stand-in tarball of FGS_ARCH is kept
+#   scripts/container.sh standin        the stand-in base image's name (FGS_ARCH's)
 #
 # FGS_ARCH=amd64|arm64 (default: this machine's) picks the image's architecture. A foreign one
 # runs under qemu-user-static through binfmt_misc, set up here when missing (arm64 on an amd64
@@ -139,5 +140,6 @@ build) build "${2:-}" ;;
 run) shift; emulation; exec "${P[@]}" run --rm --platform "$PLATFORM" --network=host --ulimit host "$@" ;;
 podman) shift; exec "${P[@]}" "$@" ;;
 tarball) echo "$STANDIN_TAR" ;;
-*) die "usage: container.sh base | build [TAG] | run ARGS... | podman ARGS... | tarball" ;;
+standin) echo "$STANDIN" ;;
+*) die "usage: container.sh base | build [TAG] | run ARGS... | podman ARGS... | tarball | standin" ;;
 esac
