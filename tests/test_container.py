@@ -10,6 +10,7 @@ here, these tests fail and say why: they are never skipped.
 """
 
 import hashlib
+import importlib.util
 import json
 import os
 import re
@@ -22,6 +23,7 @@ import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Literal, get_args
 
 import pytest
@@ -408,14 +410,29 @@ def test_locked_dependencies_are_wheels_for_every_architecture(arch: Arch, tmp_p
     platforms = [f"manylinux_2_{minor}_{machine}" for minor in range(41, 16, -1)]
     platforms.append(f"manylinux2014_{machine}")
     done = subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--require-hashes",
-         "--only-binary=:all:", "--implementation", "cp", "--python-version", "3.13",
-         *(arg for platform in platforms for arg in ("--platform", platform)),
-         "--dest", str(tmp_path), "-r", str(lock)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--no-deps",
+            "--require-hashes",
+            "--only-binary=:all:",
+            "--implementation",
+            "cp",
+            "--python-version",
+            "3.13",
+            *(arg for platform in platforms for arg in ("--platform", platform)),
+            "--dest",
+            str(tmp_path),
+            "-r",
+            str(lock),
+        ],
         capture_output=True,
         text=True,
         timeout=600,
-    )  # fmt: skip
+    )
     assert done.returncode == 0, f"the lock does not install on {arch}:\n{done.stderr[-4000:]}"
     wheels = sorted(path.name for path in tmp_path.iterdir())
     assert all(name.endswith(".whl") for name in wheels), wheels
@@ -424,3 +441,54 @@ def test_locked_dependencies_are_wheels_for_every_architecture(arch: Arch, tmp_p
     compiled = [name for name in wheels if not name.endswith("-none-any.whl")]
     assert any(name.startswith("deflate-") for name in compiled), compiled
     assert all(machine in name for name in compiled), compiled
+
+
+def _pin_image() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("pin_image", ROOT / "scripts" / "pin_image.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_an_index_of_these_images_is_what_the_release_pins(
+    images: list[Image], tmp_path: Path
+) -> None:
+    """The images built here, gathered in one OCI image index as a registry serves it: the
+    release's check (scripts/pin_image.py) accepts its digest when it has both architectures,
+    and names the one missing otherwise."""
+    pin_image = _pin_image()
+    arch = images[0].arch
+    index = f"localhost/fgs-dependency-action:index-{uuid.uuid4().hex[:8]}"
+    container("podman", "manifest", "create", index, arch=arch)
+    try:
+        for image in images:
+            container(
+                "podman", "manifest", "add", index, f"containers-storage:{image.tag}", arch=arch
+            )
+        layout, digest_file = tmp_path / "layout", tmp_path / "digest"
+        container(
+            "podman",
+            "manifest",
+            "push",
+            "--quiet",
+            "--all",
+            "--format",
+            "oci",
+            "--digestfile",
+            str(digest_file),
+            index,
+            f"oci:{layout}:index",
+            arch=arch,
+            timeout=600,
+        )
+    finally:
+        container("podman", "manifest", "rm", index, arch=arch)
+    digest = digest_file.read_text().strip()
+    raw = (layout / "blobs" / "sha256" / digest.removeprefix("sha256:")).read_bytes()
+    if {image.arch for image in images} == {"amd64", "arm64"}:
+        platforms = pin_image.index_platforms(raw, digest)
+        assert sorted(platforms) == ["linux/amd64", "linux/arm64"]
+    else:
+        with pytest.raises(pin_image.PinError, match="no image for linux/"):
+            pin_image.index_platforms(raw, digest)
