@@ -11,8 +11,8 @@
 #
 # FGS_ARCH=amd64|arm64 (default: this machine's) picks the image's architecture. A foreign one
 # runs under qemu-user-static through binfmt_misc, set up here when missing (arm64 on an amd64
-# machine: debootstrap 7-8 min, the venv 2 min, a build 3-4 min, so its stand-in tarball is kept
-# in /var/tmp, named by a hash of the recipe that made it: a changed recipe makes a new one).
+# machine: debootstrap and venv about 7 min, a build 3 min), so its stand-in tarball is kept
+# in /var/tmp, named by a hash of the recipe that made it: a changed recipe makes a new one.
 # FGS_REAL_BASE=1 builds on the Dockerfile's own pinned base (pulled from Docker Hub, as on
 # GitHub) instead of the stand-in.
 #
@@ -37,9 +37,9 @@ arm64) QEMU=aarch64 ;;
 *) die "FGS_ARCH must be amd64 or arm64, not '$ARCH'" ;;
 esac
 PLATFORM="linux/$ARCH"
-# The amd64 names stay as they were; other architectures get their own, and their own
-# overrides (FGS_STANDIN_IMAGE_ARM64, FGS_STANDIN_CACHE_ARM64), so that .ci/run can keep the
-# amd64 stand-in cold while the arm64 one comes from /var/tmp.
+# amd64 keeps the names and overrides it had (FGS_STANDIN_IMAGE, FGS_STANDIN_CACHE); other
+# architectures get their own (FGS_STANDIN_IMAGE_ARM64, FGS_STANDIN_CACHE_ARM64), so that
+# .ci/run can keep the amd64 stand-in cold while the arm64 one comes from /var/tmp.
 if [ "$ARCH" = amd64 ]; then suffix="" over=""; else suffix="-$ARCH" over="_${ARCH^^}"; fi
 image_var="FGS_STANDIN_IMAGE$over" cache_var="FGS_STANDIN_CACHE$over"
 REAL_BASE="${FGS_REAL_BASE:-}"
