@@ -126,10 +126,21 @@ base() {
 build() {
     base
     # pip inside the build reaches PyPI only through this machine's CA bundle.
-    local ca=/etc/ssl/certs/ca-certificates.crt base_arg=()
-    [ -n "$REAL_BASE" ] || base_arg=(--build-arg "BASE_IMAGE=$STANDIN")
+    local ca=/etc/ssl/certs/ca-certificates.crt from="$STANDIN"
+    if [ -n "$REAL_BASE" ]; then
+        # The Dockerfile's own pinned base, spelt out in full: podman resolves no short name
+        # where registries.conf names no search registry (Ubuntu's runners).
+        from="$(sed -n 's/^ARG BASE_IMAGE=//p' "$root/Dockerfile")"
+        [ -n "$from" ] || die "the Dockerfile has no ARG BASE_IMAGE=... line"
+        if [[ "$from" != */* ]]; then
+            from="docker.io/library/$from"
+        elif [[ "${from%%/*}" != *[.:]* && "${from%%/*}" != localhost ]]; then
+            from="docker.io/$from"
+        fi
+    fi
     "${P[@]}" build --quiet --platform "$PLATFORM" --isolation=chroot --network=host \
-        -v "$ca:$ca:ro" "${base_arg[@]}" -t "${1:-$IMAGE}" -f "$root/Dockerfile" "$root" \
+        -v "$ca:$ca:ro" --build-arg "BASE_IMAGE=$from" -t "${1:-$IMAGE}" \
+        -f "$root/Dockerfile" "$root" \
         >/dev/null || die "podman build of the Dockerfile for $PLATFORM failed (output above)"
 }
 
