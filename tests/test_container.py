@@ -492,3 +492,36 @@ def test_an_index_of_these_images_is_what_the_release_pins(
     else:
         with pytest.raises(pin_image.PinError, match="no image for linux/"):
             pin_image.index_platforms(raw, digest)
+
+
+def test_a_changed_recipe_names_another_stand_in_tarball(tmp_path: Path) -> None:
+    """The stand-in tarballs kept in /var/tmp are named by a hash of the recipe that made them
+    (and the architecture): a changed recipe is never served an old tarball, and a changed
+    comment costs no new debootstrap."""
+    script = CONTAINER_SH.read_text()
+    include = "--include=python3,python3-venv,ca-certificates"
+    variants = {
+        "as it is": script,
+        "another package": script.replace(include, include + ",curl"),
+        "another comment": script.replace("# python and pip on PATH", "# pip and python on PATH"),
+    }
+    assert len(set(variants.values())) == 3
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FGS_STANDIN_")}
+    names: dict[tuple[str, Arch], str] = {}
+    for variant, text in variants.items():
+        copy = tmp_path / variant.replace(" ", "-") / "scripts" / "container.sh"
+        copy.parent.mkdir(parents=True)
+        copy.write_text(text)
+        for arch in get_args(Arch):
+            names[variant, arch] = subprocess.run(
+                ["bash", str(copy), "tarball"],
+                env={**env, "FGS_ARCH": arch},
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.strip()
+    assert names["as it is", "arm64"].startswith("/var/tmp/fgs-dependency/python-standin-arm64-")
+    for arch in get_args(Arch):
+        assert names["another package", arch] != names["as it is", arch]
+        assert names["another comment", arch] == names["as it is", arch]
+    assert names["as it is", "amd64"] != names["as it is", "arm64"]
