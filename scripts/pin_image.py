@@ -1,6 +1,13 @@
-"""Point `runs.image` of action.yml at a prebuilt image by digest, for a release commit.
+"""Point `runs.image` of action.yml at a prebuilt multi-arch image by digest, for a release commit.
 
-    python scripts/pin_image.py --image ghcr.io/OWNER/REPO --digest sha256:<64 hex> [FILE]
+    python scripts/pin_image.py --image ghcr.io/OWNER/REPO --digest sha256:<64 hex> \
+        --index INDEX.json [FILE]
+
+INDEX.json is the manifest the registry serves for the digest, byte for byte
+(`docker buildx imagetools inspect --raw IMAGE@DIGEST`). The digest is pinned only if it is
+that file's SHA-256 and the file is an image index (a manifest list) with an image for every
+platform in PLATFORMS: Docker container actions run on x64 and arm64 Linux runners, and a
+runner given an image without its platform fails with an exec format error.
 
 Only the value of the `image:` line directly under `runs:` changes; every other byte of the
 file (comments, quoting of other values, line endings, the rest of `runs`) is kept. The
@@ -12,6 +19,8 @@ file is left alone. Re-pinning an already pinned file replaces the old reference
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import os
 import re
 import sys
@@ -35,6 +44,13 @@ _IMAGE_LINE = re.compile(
 )
 
 
+PLATFORMS = ("linux/amd64", "linux/arm64")
+_INDEX_TYPES = (
+    "application/vnd.oci.image.index.v1+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+)
+
+
 class PinError(ValueError):
     """The arguments or the file do not allow a safe rewrite."""
 
@@ -50,6 +66,49 @@ def image_reference(image: str, digest: str) -> str:
             "(no scheme, tag or digest)"
         )
     return f"docker://{image}@{digest}"
+
+
+def index_platforms(raw: bytes, digest: str) -> list[str]:
+    """The platforms of the image index `raw`, after checking that it is the manifest `digest`
+    names and that it has an image for each of PLATFORMS."""
+    actual = "sha256:" + hashlib.sha256(raw).hexdigest()
+    if actual != digest:
+        raise PinError(
+            f"the index file is not the manifest of {digest} (its SHA-256 is {actual}): "
+            "pass the registry's bytes unchanged (`docker buildx imagetools inspect --raw`)"
+        )
+    try:
+        index: Any = json.loads(raw)
+    except ValueError as err:
+        raise PinError(f"the index file is not JSON: {err}") from err
+    media_type = index.get("mediaType") if isinstance(index, dict) else None
+    manifests = index.get("manifests") if isinstance(index, dict) else None
+    if media_type not in _INDEX_TYPES or not isinstance(manifests, list):
+        raise PinError(
+            f"{digest} is a single image ({media_type or 'no mediaType'}), not a multi-arch "
+            f"index: runners of the other architecture would fail; build {', '.join(PLATFORMS)}"
+        )
+    platforms = []
+    for entry in manifests:
+        if not isinstance(entry, dict) or not isinstance(entry.get("platform"), dict):
+            continue
+        platform, annotations = entry["platform"], entry.get("annotations") or {}
+        # Buildx lists its provenance and SBOM as unknown/unknown attestation manifests.
+        if annotations.get("vnd.docker.reference.type") == "attestation-manifest":
+            continue
+        name = f"{platform.get('os')}/{platform.get('architecture')}"
+        if platform.get("variant"):
+            name += f"/{platform['variant']}"
+        platforms.append(name)
+    # arm64 images may carry the variant v8; a runner accepts them as linux/arm64.
+    present = {p.removesuffix("/v8") for p in platforms}
+    missing = [p for p in PLATFORMS if p not in present]
+    if missing:
+        raise PinError(
+            f"the index {digest} has no image for {', '.join(missing)} (it has "
+            f"{', '.join(platforms) or 'none'}): runners of that architecture would fail"
+        )
+    return platforms
 
 
 def _indent_of(line: str) -> int:
@@ -129,10 +188,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--image", required=True, help="e.g. ghcr.io/owner/repo (lowercase)")
     parser.add_argument("--digest", required=True, help="sha256:<64 hex>")
+    parser.add_argument(
+        "--index", required=True, type=Path, help="the raw manifest the registry serves for it"
+    )
     parser.add_argument("file", nargs="?", default="action.yml", type=Path)
     args = parser.parse_args(argv)
     try:
         reference = image_reference(args.image, args.digest)
+        platforms = index_platforms(args.index.read_bytes(), args.digest)
         raw = args.file.read_bytes()
         try:
             text = raw.decode("utf-8")
@@ -142,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     except (PinError, OSError) as err:
         print(f"pin_image: {err}", file=sys.stderr)
         return 2
-    print(f"{args.file}: runs.image = {reference}")
+    print(f"{args.file}: runs.image = {reference} ({', '.join(platforms)})")
     return 0
 
 

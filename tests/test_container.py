@@ -1,11 +1,16 @@
-"""The action's image, built from the real Dockerfile and run the way GitHub's runner runs it.
+"""The action's image, built from the real Dockerfile and run the way GitHub's runner runs it,
+for each architecture of the runners that run Docker container actions (x64 and arm64 Linux).
 
 The podman plumbing is scripts/container.sh (podman, runc and a debootstrapped stand-in for the
-official base; `bash scripts/test.sh` installs the tools). If the image cannot be built or run
+official base; `bash scripts/test.sh` installs the tools). The architecture this machine lacks
+runs under qemu-user-static (container.sh sets it up). FGS_CONTAINER_ARCHES (default
+"amd64 arm64") names the architectures to test; FGS_REAL_BASE=1 builds on the Dockerfile's own
+base instead of the stand-in (as ci.yml does on GitHub). If an image cannot be built or run
 here, these tests fail and say why: they are never skipped.
 """
 
 import hashlib
+import importlib.util
 import json
 import os
 import re
@@ -14,8 +19,12 @@ import subprocess
 import sys
 import tomllib
 import uuid
-from collections.abc import Mapping
+import zipfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
+from typing import Literal, get_args
 
 import pytest
 from conftest import (
@@ -31,8 +40,29 @@ from conftest import (
 from fgs_emulator import Emulator
 
 CONTAINER_SH = ROOT / "scripts" / "container.sh"
-IMAGE = "localhost/fgs-dependency-action:test"
 PYTHON = "/usr/local/bin/python"
+Arch = Literal["amd64", "arm64"]
+# Python's name of each architecture (platform.machine()), as wheel tags spell it.
+MACHINE: dict[Arch, str] = {"amd64": "x86_64", "arm64": "aarch64"}
+
+
+def _arches() -> list[Arch]:
+    names = os.environ.get("FGS_CONTAINER_ARCHES", "amd64 arm64").split()
+    known = get_args(Arch)
+    wrong = [name for name in names if name not in known]
+    assert names and not wrong, f"FGS_CONTAINER_ARCHES must name some of {known}, not {wrong}"
+    return [arch for arch in known if arch in names]
+
+
+ARCHES = _arches()
+
+
+@dataclass(frozen=True)
+class Image:
+    tag: str
+    arch: Arch
+
+
 # On GitHub-hosted machines the runner's own user (uid 1001) owns the workspace, and a root-owned
 # file left there breaks later steps (actions/checkout's clean-up, caches).
 RUNNER_UID = 1001
@@ -44,25 +74,26 @@ TREE: dict[str, str | bytes] = {
 }
 
 
-def container(*args: str, timeout: float = 300) -> str:
-    """`scripts/container.sh ARGS`; its output, or a test failure that shows what went wrong."""
+def container(*args: str, arch: Arch, timeout: float = 300) -> str:
+    """`FGS_ARCH=ARCH scripts/container.sh ARGS`; its output, or a test failure that shows what
+    went wrong."""
     done = subprocess.run(
         ["bash", str(CONTAINER_SH), *args],
+        env={**os.environ, "FGS_ARCH": arch},
         capture_output=True,
         text=True,
         timeout=timeout,
     )
     if done.returncode != 0:
         pytest.fail(
-            f"`scripts/container.sh {args[0]}` exited {done.returncode}:\n"
+            f"`FGS_ARCH={arch} scripts/container.sh {args[0]}` exited {done.returncode}:\n"
             f"{done.stdout[-2000:]}\n{done.stderr[-4000:]}",
             pytrace=False,
         )
     return done.stdout
 
 
-@pytest.fixture(scope="module")
-def image() -> str:
+def build_image(arch: Arch) -> Image:
     for tool in ("podman", "runc"):
         if shutil.which(tool) is None:
             pytest.fail(
@@ -70,18 +101,46 @@ def image() -> str:
                 "`bash scripts/test.sh` installs podman, runc and debootstrap with apt-get",
                 pytrace=False,
             )
-    # The first build on a machine debootstraps the stand-in base (one to two minutes).
-    container("build", IMAGE, timeout=1200)
-    assert container("run", "--entrypoint", PYTHON, IMAGE, "-c", "print('ok')").strip() == "ok"
-    return IMAGE
+    image = Image(f"localhost/fgs-dependency-action:test-{arch}", arch)
+    # The first build on a machine debootstraps the stand-in base: one to two minutes for this
+    # machine's architecture, ten for another under emulation (then kept in /var/tmp).
+    container("build", image.tag, arch=arch, timeout=2400)
+    found = image_python(image, "import platform; print(platform.machine())")
+    assert found == MACHINE[arch], f"the {arch} image runs as {found}"
+    return image
 
 
-def image_python(image: str, code: str) -> str:
-    return container("run", "--entrypoint", PYTHON, image, "-c", code).strip()
+@pytest.fixture(scope="module")
+def built() -> Callable[[Arch], Image]:
+    """Each architecture's image, built once for the module: shared by the tests of one
+    architecture and the test that needs every image."""
+    images: dict[Arch, Image] = {}
+
+    def get(arch: Arch) -> Image:
+        if arch not in images:
+            images[arch] = build_image(arch)
+        return images[arch]
+
+    return get
+
+
+@pytest.fixture(scope="module", params=ARCHES)
+def image(request: pytest.FixtureRequest, built: Callable[[Arch], Image]) -> Image:
+    arch: Arch = request.param
+    return built(arch)
+
+
+@pytest.fixture(scope="module")
+def images(built: Callable[[Arch], Image]) -> list[Image]:
+    return [built(arch) for arch in ARCHES]
+
+
+def image_python(image: Image, code: str) -> str:
+    return container("run", "--entrypoint", PYTHON, image.tag, "-c", code, arch=image.arch).strip()
 
 
 def run_container(
-    image: str,
+    image: Image,
     workspace: Path,
     inputs: Mapping[str, str],
     env: Mapping[str, str] | None = None,
@@ -139,8 +198,8 @@ def run_container(
     for name in passed:
         args += ["-e", name]
     done = subprocess.run(
-        ["bash", str(CONTAINER_SH), *args, image],
-        env={**os.environ, **passed},
+        ["bash", str(CONTAINER_SH), *args, image.tag],
+        env={**os.environ, **passed, "FGS_ARCH": image.arch},
         capture_output=True,
         text=True,
         timeout=300,
@@ -200,8 +259,10 @@ def test_lock_pins_every_declared_dependency() -> None:
     assert all("==" in line for line in lock if _REQUIREMENT.match(line))
 
 
-def test_image_is_built_as_the_runner_needs(image: str) -> None:
-    config = json.loads(container("podman", "image", "inspect", image))[0]["Config"]
+def test_image_is_built_as_the_runner_needs(image: Image) -> None:
+    inspected = json.loads(container("podman", "image", "inspect", image.tag, arch=image.arch))[0]
+    assert (inspected["Os"], inspected["Architecture"]) == ("linux", image.arch)
+    config = inspected["Config"]
     assert not config.get("User"), "a USER line loses access to the workspace and file commands"
     entrypoint = config["Entrypoint"]
     assert entrypoint[0].startswith("/") and entrypoint[-2:] == ["-m", "fgs_dependency"]
@@ -219,7 +280,7 @@ def test_image_is_built_as_the_runner_needs(image: str) -> None:
 
 
 def test_publish_through_the_container(
-    image: str, emulator: Emulator, workspace: Path, tmp_path: Path
+    image: Image, emulator: Emulator, workspace: Path, tmp_path: Path
 ) -> None:
     make_tree(workspace / "deps", TREE)
     before = owned_by_runner(workspace)
@@ -258,7 +319,7 @@ def test_publish_through_the_container(
     ids=["name", "dry-run", "path"],
 )
 def test_bad_input_fails_as_outside(
-    image: str, workspace: Path, tmp_path: Path, bad: dict[str, str]
+    image: Image, workspace: Path, tmp_path: Path, bad: dict[str, str]
 ) -> None:
     make_tree(workspace, {"deps/a.py": "a = 1\n"})
     inputs = {"name": "demo-deps", "runtime": "Python3.9", "path": "deps", "dry-run": "true", **bad}
@@ -278,7 +339,7 @@ COMPRESSOR = (
 )
 
 
-def test_same_tree_same_zip(image: str, workspace: Path, tmp_path: Path) -> None:
+def test_same_tree_same_zip(image: Image, workspace: Path, tmp_path: Path) -> None:
     """Two runs of the image give one zip, and the same zip as this machine: a package_md5
     computed in a test job or locally must match the one the action publishes."""
     make_tree(workspace / "deps", TREE)
@@ -301,3 +362,166 @@ def test_same_tree_same_zip(image: str, workspace: Path, tmp_path: Path) -> None
     assert runs[0].outputs["package_md5"] == host.outputs["package_md5"], (
         f"the image and this machine zip one tree differently ({builds} libdeflate builds)"
     )
+
+
+# Above the 32 MiB up to which libdeflate (the `deflate` wheel) compresses a whole file, the
+# packager streams through zlib (the base's libz): a tree with both exercises both compressors.
+BIG = 33 * 1024 * 1024
+
+
+def big_file() -> bytes:
+    """33 MiB of text that compresses (about 2:1), reproducibly, with no run longer than a line."""
+    lines = (
+        f"{i:08d} {hashlib.sha256(str(i).encode()).hexdigest()}\n" for i in range(BIG // 74 + 1)
+    )
+    return "".join(lines).encode()[:BIG]
+
+
+def test_one_tree_one_zip_on_every_architecture(
+    images: list[Image], workspace: Path, tmp_path: Path
+) -> None:
+    """A runner of either architecture publishes the same bytes for the same tree, so
+    `if-unchanged` and package_md5 hold across a mixed fleet of runners."""
+    make_tree(workspace / "deps", {**TREE, "python/data/model.bin": big_file()})
+    inputs = {"name": "demo-deps", "runtime": "Python3.9", "path": "deps", "dry-run": "true"}
+    md5s: dict[Arch, str] = {}
+    for image in images:
+        run = run_container(image, workspace, inputs, tmp=tmp_path / image.arch)
+        assert run.returncode == 0, run.log
+        package = on_host(run, run.outputs["package_path"])
+        assert hashlib.md5(package.read_bytes()).hexdigest() == run.outputs["package_md5"]
+        with zipfile.ZipFile(package) as zipped:
+            big = zipped.getinfo("python/data/model.bin")
+            assert big.file_size == BIG
+            assert big.compress_type == zipfile.ZIP_DEFLATED and big.compress_size < BIG * 0.7
+            assert zipped.testzip() is None
+        md5s[image.arch] = run.outputs["package_md5"]
+    assert set(md5s) == set(ARCHES)
+    assert len(set(md5s.values())) == 1, f"one tree zipped differently by architecture: {md5s}"
+
+
+@pytest.mark.parametrize("arch", ARCHES)
+def test_locked_dependencies_are_wheels_for_every_architecture(arch: Arch, tmp_path: Path) -> None:
+    """requirements.lock installs with --require-hashes from wheels alone on either runner, for
+    the image's CPython 3.13 and every manylinux tag that trixie's glibc (2.41) accepts."""
+    lock = ROOT / "requirements.lock"
+    machine = MACHINE[arch]
+    # pip expands no manylinux_2_X tag to the older ones that the same glibc runs.
+    platforms = [f"manylinux_2_{minor}_{machine}" for minor in range(41, 16, -1)]
+    platforms.append(f"manylinux2014_{machine}")
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--no-deps",
+            "--require-hashes",
+            "--only-binary=:all:",
+            "--implementation",
+            "cp",
+            "--python-version",
+            "3.13",
+            *(arg for platform in platforms for arg in ("--platform", platform)),
+            "--dest",
+            str(tmp_path),
+            "-r",
+            str(lock),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, f"the lock does not install on {arch}:\n{done.stderr[-4000:]}"
+    wheels = sorted(path.name for path in tmp_path.iterdir())
+    assert all(name.endswith(".whl") for name in wheels), wheels
+    assert _names([name.split("-")[0] for name in wheels]) == _names(lock.read_text().splitlines())
+    # The compiled ones are this architecture's builds (libdeflate among them), not another's.
+    compiled = [name for name in wheels if not name.endswith("-none-any.whl")]
+    assert any(name.startswith("deflate-") for name in compiled), compiled
+    assert all(machine in name for name in compiled), compiled
+
+
+def _pin_image() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("pin_image", ROOT / "scripts" / "pin_image.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_an_index_of_these_images_is_what_the_release_pins(
+    images: list[Image], tmp_path: Path
+) -> None:
+    """The images built here, gathered in one OCI image index as a registry serves it: the
+    release's check (scripts/pin_image.py) accepts its digest when it has both architectures,
+    and names the one missing otherwise."""
+    pin_image = _pin_image()
+    arch = images[0].arch
+    index = f"localhost/fgs-dependency-action:index-{uuid.uuid4().hex[:8]}"
+    container("podman", "manifest", "create", index, arch=arch)
+    try:
+        for image in images:
+            container(
+                "podman", "manifest", "add", index, f"containers-storage:{image.tag}", arch=arch
+            )
+        layout, digest_file = tmp_path / "layout", tmp_path / "digest"
+        container(
+            "podman",
+            "manifest",
+            "push",
+            "--quiet",
+            "--all",
+            "--format",
+            "oci",
+            "--digestfile",
+            str(digest_file),
+            index,
+            f"oci:{layout}:index",
+            arch=arch,
+            timeout=600,
+        )
+    finally:
+        container("podman", "manifest", "rm", index, arch=arch)
+    digest = digest_file.read_text().strip()
+    raw = (layout / "blobs" / "sha256" / digest.removeprefix("sha256:")).read_bytes()
+    if {image.arch for image in images} == {"amd64", "arm64"}:
+        platforms = pin_image.index_platforms(raw, digest)
+        assert sorted(platforms) == ["linux/amd64", "linux/arm64"]
+    else:
+        with pytest.raises(pin_image.PinError, match="no image for linux/"):
+            pin_image.index_platforms(raw, digest)
+
+
+def test_a_changed_recipe_names_another_stand_in_tarball(tmp_path: Path) -> None:
+    """The stand-in tarballs kept in /var/tmp are named by a hash of the recipe that made them
+    (and the architecture): a changed recipe is never served an old tarball, and a changed
+    comment costs no new debootstrap."""
+    script = CONTAINER_SH.read_text()
+    include = "--include=python3,python3-venv,ca-certificates"
+    variants = {
+        "as it is": script,
+        "another package": script.replace(include, include + ",curl"),
+        "another comment": script.replace("# python and pip on PATH", "# pip and python on PATH"),
+    }
+    assert len(set(variants.values())) == 3
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FGS_STANDIN_")}
+    names: dict[tuple[str, Arch], str] = {}
+    for variant, text in variants.items():
+        copy = tmp_path / variant.replace(" ", "-") / "scripts" / "container.sh"
+        copy.parent.mkdir(parents=True)
+        copy.write_text(text)
+        for arch in get_args(Arch):
+            names[variant, arch] = subprocess.run(
+                ["bash", str(copy), "tarball"],
+                env={**env, "FGS_ARCH": arch},
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.strip()
+    assert names["as it is", "arm64"].startswith("/var/tmp/fgs-dependency/python-standin-arm64-")
+    for arch in get_args(Arch):
+        assert names["another package", arch] != names["as it is", arch]
+        assert names["another comment", arch] == names["as it is", arch]
+    assert names["as it is", "amd64"] != names["as it is", "arm64"]

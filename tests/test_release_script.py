@@ -1,6 +1,8 @@
 """scripts/pin_image.py: the release commit's action.yml points at the pushed image."""
 
+import hashlib
 import importlib.util
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -35,6 +37,54 @@ runs:
     image: keep-me
   args: ["--flag"]
 """
+
+
+OCI_INDEX = "application/vnd.oci.image.index.v1+json"
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+
+
+def _descriptor(n: int, platform: dict[str, str], **extra: object) -> dict[str, object]:
+    digest = "sha256:" + hashlib.sha256(str(n).encode()).hexdigest()
+    return {
+        "mediaType": OCI_MANIFEST,
+        "digest": digest,
+        "size": 1000 + n,
+        "platform": platform,
+        **extra,
+    }
+
+
+def index(*platforms: str, attestations: bool = True, media_type: str = OCI_INDEX) -> bytes:
+    """An image index laid out as docker/build-push-action pushes it with sbom and provenance:
+    one manifest per platform, then one unknown/unknown attestation manifest for each."""
+    manifests = []
+    for n, name in enumerate(platforms):
+        os_, arch, *variant = name.split("/")
+        platform = {"architecture": arch, "os": os_} | ({"variant": variant[0]} if variant else {})
+        manifests.append(_descriptor(n, platform))
+    if attestations:
+        for n, image in enumerate(list(manifests)):
+            manifests.append(
+                _descriptor(
+                    100 + n,
+                    {"architecture": "unknown", "os": "unknown"},
+                    annotations={
+                        "vnd.docker.reference.digest": image["digest"],
+                        "vnd.docker.reference.type": "attestation-manifest",
+                    },
+                )
+            )
+    return json.dumps(
+        {"schemaVersion": 2, "mediaType": media_type, "manifests": manifests}, indent=2
+    ).encode()
+
+
+def digest_of(raw: bytes) -> str:
+    return "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
+MULTI_ARCH = index("linux/amd64", "linux/arm64")
+INDEX_DIGEST = digest_of(MULTI_ARCH)
 
 
 def run_script(*args: str) -> subprocess.CompletedProcess[str]:
@@ -161,38 +211,125 @@ def test_files_that_cannot_be_rewritten_safely(text: str, message: str) -> None:
         pin_image.pin(text, REFERENCE)
 
 
+def test_the_index_of_both_runner_architectures_is_accepted() -> None:
+    platforms = pin_image.index_platforms(MULTI_ARCH, INDEX_DIGEST)
+    assert platforms == ["linux/amd64", "linux/arm64"]
+    # The arm64 variant v8, the Docker manifest list type, and no attestations are fine too.
+    raw = index(
+        "linux/amd64",
+        "linux/arm64/v8",
+        attestations=False,
+        media_type="application/vnd.docker.distribution.manifest.list.v2+json",
+    )
+    assert pin_image.index_platforms(raw, digest_of(raw)) == ["linux/amd64", "linux/arm64/v8"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "digest", "message"),
+    [
+        # A digest that is not this file's: another image, or bytes re-formatted on the way.
+        (MULTI_ARCH, OTHER, "not the manifest of"),
+        (MULTI_ARCH + b"\n", INDEX_DIGEST, "not the manifest of"),
+        # The amd64-only image of earlier releases: arm64 runners would fail.
+        (index("linux/amd64"), None, "no image for linux/arm64"),
+        (index("linux/arm64", attestations=False), None, "no image for linux/amd64"),
+        (index("linux/arm/v7", "linux/amd64"), None, "no image for linux/arm64"),
+        # One platform's image manifest rather than the index.
+        (
+            json.dumps({"schemaVersion": 2, "mediaType": OCI_MANIFEST}).encode(),
+            None,
+            "not a multi-arch index",
+        ),
+        (b"[]", None, "not a multi-arch index"),
+        (b"\x89PNG", None, "not JSON"),
+    ],
+    ids=[
+        "other-digest",
+        "reformatted",
+        "amd64-only",
+        "arm64-only",
+        "arm-v7",
+        "manifest",
+        "list",
+        "binary",
+    ],
+)
+def test_indexes_that_would_break_a_runner_are_refused(
+    raw: bytes, digest: str | None, message: str
+) -> None:
+    with pytest.raises(pin_image.PinError, match=message):
+        pin_image.index_platforms(raw, digest or digest_of(raw))
+
+
 def test_command_line_rewrites_the_file(tmp_path: Path) -> None:
     target = tmp_path / "action.yml"
     original = (ROOT / "action.yml").read_bytes()
     target.write_bytes(original)
-    done = run_script("--image", IMAGE, "--digest", DIGEST, str(target))
+    (tmp_path / "index.json").write_bytes(MULTI_ARCH)
+    done = run_script(
+        "--image",
+        IMAGE,
+        "--digest",
+        INDEX_DIGEST,
+        "--index",
+        str(tmp_path / "index.json"),
+        str(target),
+    )
     assert done.returncode == 0, done.stderr
-    assert REFERENCE in done.stdout
+    reference = f"docker://{IMAGE}@{INDEX_DIGEST}"
+    assert f"{reference} (linux/amd64, linux/arm64)" in done.stdout
     assert target.read_bytes() == original.replace(
-        b"  image: Dockerfile\n", f"  image: {REFERENCE}\n".encode()
+        b"  image: Dockerfile\n", f"  image: {reference}\n".encode()
     )
 
 
 @pytest.mark.parametrize(
-    "args",
+    ("args", "index_bytes", "message"),
     [
-        ("--image", IMAGE, "--digest", "sha256:abc"),
-        ("--image", "ghcr.io/Acme/Repo", "--digest", DIGEST),
+        (("--image", IMAGE, "--digest", "sha256:abc"), MULTI_ARCH, "digest"),
+        (("--image", "ghcr.io/Acme/Repo", "--digest", INDEX_DIGEST), MULTI_ARCH, "image"),
+        (("--image", IMAGE, "--digest", DIGEST), MULTI_ARCH, "not the manifest of"),
+        (
+            ("--image", IMAGE, "--digest", digest_of(index("linux/amd64"))),
+            index("linux/amd64"),
+            "no image for linux/arm64",
+        ),
     ],
+    ids=["digest", "image", "other-index", "amd64-only"],
 )
 def test_command_line_refuses_and_leaves_the_file_alone(
-    tmp_path: Path, args: tuple[str, ...]
+    tmp_path: Path, args: tuple[str, ...], index_bytes: bytes, message: str
 ) -> None:
     target = tmp_path / "action.yml"
     target.write_text(SAMPLE)
-    done = run_script(*args, str(target))
+    (tmp_path / "index.json").write_bytes(index_bytes)
+    done = run_script(*args, "--index", str(tmp_path / "index.json"), str(target))
     assert done.returncode == 2
     assert done.stderr.startswith("pin_image: ")
+    assert message in done.stderr
     assert target.read_text() == SAMPLE
-    assert [p.name for p in tmp_path.iterdir()] == ["action.yml"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["action.yml", "index.json"]
+
+
+def test_command_line_needs_the_index(tmp_path: Path) -> None:
+    target = tmp_path / "action.yml"
+    target.write_text(SAMPLE)
+    done = run_script("--image", IMAGE, "--digest", INDEX_DIGEST, str(target))
+    assert done.returncode == 2
+    assert "--index" in done.stderr
+    assert target.read_text() == SAMPLE
 
 
 def test_command_line_missing_file(tmp_path: Path) -> None:
-    done = run_script("--image", IMAGE, "--digest", DIGEST, str(tmp_path / "nope.yml"))
+    (tmp_path / "index.json").write_bytes(MULTI_ARCH)
+    done = run_script(
+        "--image",
+        IMAGE,
+        "--digest",
+        INDEX_DIGEST,
+        "--index",
+        str(tmp_path / "index.json"),
+        str(tmp_path / "nope.yml"),
+    )
     assert done.returncode == 2
     assert "nope.yml" in done.stderr
