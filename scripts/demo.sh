@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs the action end to end against the local FunctionGraph emulator: builds a sample
-# `pip install --target`-style tree, publishes it, re-runs unchanged (skipped), publishes a
-# change (version 2), and shows the outputs and summary of each run.
+# `pip install --target`-style tree, publishes it and attaches it to the function `api`,
+# re-runs unchanged (skipped, nothing to attach), publishes a change (version 2, attached in
+# place of version 1, which keep-versions: 1 then deletes), and shows the outputs and summary
+# of each run.
 # shellcheck source=venv.sh
 source "$(dirname "$0")/venv.sh"
 cd "$root" || exit 1
@@ -15,7 +17,8 @@ for pkg in requests idna urllib3 charset_normalizer; do
     cp -r "$site/$pkg" "$demo/workspace/build/"
 done
 
-PYTHONPATH=tests python -m fgs_emulator --port 0 >"$demo/emulator.log" 2>&1 &
+PYTHONPATH=tests python -m fgs_emulator --port 0 --function api:Python3.9 \
+    >"$demo/emulator.log" 2>&1 &
 emulator_pid=$!
 for _ in $(seq 50); do grep -q listening "$demo/emulator.log" && break; sleep 0.1; done
 url="$(sed -n 's/^fgs-emulator listening on //p' "$demo/emulator.log")"
@@ -32,7 +35,8 @@ publish() {
         "INPUT_REGION=cn-north-4" "INPUT_PROJECT-ID=0123456789abcdef0123456789abcdef" \
         "INPUT_ACCESS-KEY=DEMOACCESSKEY0000001" \
         "INPUT_SECRET-KEY=demo-secret-key-0000000000000000000000" \
-        "INPUT_ENDPOINT=$url" "INPUT_DRY-RUN=" "INPUT_TIMEOUT=" "INPUT_SECURITY-TOKEN=" \
+        "INPUT_ENDPOINT=$url" "INPUT_OBS-ENDPOINT=$url" "INPUT_DRY-RUN=" "INPUT_TIMEOUT=" \
+        "INPUT_SECURITY-TOKEN=" "INPUT_FUNCTIONS=api" "INPUT_KEEP-VERSIONS=1" \
         python -m fgs_dependency
     echo "--- exit code $?; GITHUB_OUTPUT holds:"
     cat "$demo/file_commands/output"
@@ -40,10 +44,10 @@ publish() {
     cat "$demo/file_commands/summary"
 }
 
-echo "=== First publish: version 1"
+echo "=== First publish: version 1, attached to the function 'api'"
 publish
 echo "=== The same tree again (a re-run): nothing new is published"
 publish
-echo "=== A file changed: version 2 of the same dependency"
+echo "=== A file changed: version 2, attached to 'api' in place of version 1, which is deleted"
 echo "# changed for the demo" >>"$demo/workspace/build/requests/__version__.py"
 publish

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import io
 import signal
 import threading
+import zipfile
+from collections.abc import Sequence
 from types import FrameType
 from typing import Any
 
@@ -53,6 +56,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="regular expression the token's sub must match (the provider's conversion rule)",
     )
     parser.add_argument(
+        "--function",
+        action="append",
+        default=[],
+        help="a function NAME:RUNTIME with a small zip of code, to attach versions to (repeatable)",
+    )
+    parser.add_argument(
         "--oidc-request-token",
         default=DEFAULT_OIDC_REQUEST_TOKEN,
         help="bearer token the GitHub token stand-in accepts (ACTIONS_ID_TOKEN_REQUEST_TOKEN)",
@@ -84,7 +93,15 @@ def emulator_arguments(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def serve(emulator: Emulator) -> None:
+def _code(name: str) -> bytes:
+    """A function's code: a zip with one handler."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("index.py", f"def handler(event, context):\n    return {name!r}\n")
+    return buffer.getvalue()
+
+
+def serve(emulator: Emulator, functions: Sequence[str] = ()) -> None:
     """Serve until SIGTERM or SIGINT, after printing the line callers wait for."""
     stopping = threading.Event()
 
@@ -94,6 +111,11 @@ def serve(emulator: Emulator) -> None:
     signal.signal(signal.SIGTERM, _request_stop)
     signal.signal(signal.SIGINT, _request_stop)
     with emulator:
+        for spec in functions:
+            name, _, runtime = spec.partition(":")
+            emulator.functions.add(
+                name, runtime=runtime, code_type="zip", code=_code(name), code_filename="index.zip"
+            )
         # Callers wait for this exact line to learn the URL.
         print(f"fgs-emulator listening on {emulator.url}", flush=True)
         stopping.wait()
@@ -104,7 +126,8 @@ def main(argv: list[str] | None = None) -> None:
         prog="python -m fgs_emulator", description="Emulate FunctionGraph's dependency API."
     )
     add_arguments(parser)
-    serve(Emulator(**emulator_arguments(parser.parse_args(argv))))
+    args = parser.parse_args(argv)
+    serve(Emulator(**emulator_arguments(args)), args.function)
 
 
 if __name__ == "__main__":
