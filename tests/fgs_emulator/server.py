@@ -185,7 +185,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._drop()
             return
         if isinstance(fault, Hostile):
-            self._hostile(fault.kind, status, payload, headers)
+            self._hostile(fault, status, payload, headers)
             return
         if isinstance(fault, SlowReply):
             time.sleep(fault.seconds)
@@ -274,9 +274,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def _hostile(
-        self, kind: str, status: int, payload: dict[str, Any] | None, headers: dict[str, str]
+        self, fault: Hostile, status: int, payload: dict[str, Any] | None, headers: dict[str, str]
     ) -> None:
         """Reply as a broken or malicious server would, after the request was handled."""
+        kind = fault.kind
         self.close_connection = True
         body: bytes
         content_type = "application/json"
@@ -298,7 +299,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         elif kind == "redirect":
             self.send_response(302)
-            self.send_header("Location", "https://collector.invalid/steal")
+            self.send_header("Location", fault.location)
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
@@ -311,6 +312,26 @@ class _Handler(BaseHTTPRequestHandler):
             body = json.dumps(
                 {"error_code": "APIGW.0301", "error_msg": f"rejected {echoed}"}
             ).encode()
+        elif kind == "echo_auth_encoding":
+            # A broken proxy that copies the credential headers into Content-Encoding: the
+            # client finds "gzip" among them and tries to decode a body that is no gzip.
+            echoed = ", ".join(
+                headers[name]
+                for name in ("authorization", "x-auth-token", "x-security-token")
+                if name in headers
+            )
+            body = json.dumps(payload or {}).encode()
+            try:
+                self.send_response(200)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Encoding", f"gzip, {echoed}")
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.wfile.write(body)
+            except OSError:
+                pass
+            return
         else:
             document = dict(payload or {})
             if kind == "missing_fields":
