@@ -124,9 +124,9 @@ def test_hostile_create_reply(
         "endpoint": emu.url, "iam-endpoint": emu.url, **credentials,
     }  # fmt: skip
     run = run_action(workspace, inputs, tmp=tmp_path)
+    assert collector.seen == [], "the redirect was followed"
     error = clean_failure(run, emu)
     assert EXPECTED[kind] in error
-    assert collector.seen == [], "the redirect was followed"
     if kind == "echo_auth":
         # The server's words are shown, with the credentials it repeated starred out.
         assert "rejected authorization=" in error
@@ -145,9 +145,9 @@ def test_hostile_list_reply(
         "endpoint": emu.url, "access-key": ACCESS_KEY, "secret-key": SECRET_KEY,
     }  # fmt: skip
     run = run_action(workspace, inputs, tmp=tmp_path)
+    assert collector.seen == [], "the redirect was followed"
     clean_failure(run, emu)
     assert [r for r in emu.requests if r.method == "POST"] == [], "nothing created blind"
-    assert collector.seen == [], "the redirect was followed"
 
 
 def test_hostile_iam_sign_in_echoing_the_password(
