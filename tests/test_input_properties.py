@@ -5,7 +5,7 @@ have been found valid."""
 import contextlib
 import io
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Literal
 
 import pytest
@@ -19,7 +19,7 @@ from conftest import (
     command_lines,
 )
 from fgs_emulator import Emulator
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from fgs_dependency.__main__ import main
@@ -118,6 +118,17 @@ def emu() -> Iterator[Emulator]:
         yield emulator
 
 
+def each_known_value(test: Callable[..., None]) -> Callable[..., None]:
+    """Every known-good and known-bad value alone, on every run: chance alone would meet
+    some of them only now and then."""
+    for kind, table in (("good", GOOD), ("bad", BAD)):
+        for name, values in table.items():
+            for value in values:
+                test = example(changes={name: (kind, value)})(test)
+    return test
+
+
+@each_known_value
 @settings(
     max_examples=150,
     deadline=None,
