@@ -22,7 +22,9 @@ PROJECT_ID = "0123456789abcdef0123456789abcdef"
 REGION = "cn-north-4"
 BUCKET = "deps-bucket"
 SECRETS = (SECRET_KEY, TOKEN)
-DECLARED_INPUTS = tuple(yaml.safe_load((ROOT / "action.yml").read_text())["inputs"])
+ACTION = yaml.safe_load((ROOT / "action.yml").read_text())
+DECLARED_INPUTS = tuple(ACTION["inputs"])
+DECLARED_OUTPUTS = tuple(ACTION["outputs"])
 
 
 @dataclass
@@ -41,18 +43,43 @@ class Run:
 
     @property
     def errors(self) -> list[str]:
-        return [line for line in self.log.splitlines() if line.startswith("::error")]
+        return [line for line in command_lines(self.log) if line.startswith("::error")]
 
     def everything(self) -> str:
         """All that the run left behind, for secret checks."""
         left = b"".join(self.files_left.values()).decode("utf-8", "replace")
-        # The runner consumes `::add-mask::` lines; they never reach the visible log.
+        # The runner consumes `::add-mask::` commands; they never reach the visible log
+        # (but one printed inside a `::stop-commands::` fence is shown as it is).
         shown = [
             line
-            for line in (self.stdout + self.stderr).splitlines()
-            if not line.startswith("::add-mask::")
+            for line, acted_on in _acted_on(self.stdout + self.stderr)
+            if not (acted_on and line.strip().startswith("::add-mask::"))
         ]
         return "\n".join([*shown, repr(self.outputs), self.summary, left])
+
+
+def _acted_on(log: str) -> list[tuple[str, bool]]:
+    """Each line of `log`, and whether the runner acts on it as a workflow command: it
+    trims a line before looking for `::` (an indented `::error::` still acts), and acts on
+    nothing between `::stop-commands::<token>` and `::<token>::` but that resume line."""
+    lines: list[tuple[str, bool]] = []
+    resume: str | None = None
+    for line in log.splitlines():
+        trimmed = line.strip()
+        if resume is not None:
+            lines.append((line, trimmed == resume))
+            if trimmed == resume:
+                resume = None
+            continue
+        lines.append((line, trimmed.startswith("::")))
+        if trimmed.startswith("::stop-commands::"):
+            resume = f"::{trimmed.removeprefix('::stop-commands::')}::"
+    return lines
+
+
+def command_lines(log: str) -> list[str]:
+    """The workflow commands in `log`, trimmed as the runner reads them."""
+    return [line.strip() for line, acted_on in _acted_on(log) if acted_on]
 
 
 def parse_outputs(text: str) -> dict[str, str]:

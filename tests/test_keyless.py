@@ -13,7 +13,15 @@ from pathlib import Path
 
 import jwt
 import pytest
-from conftest import PROJECT_ID, REGION, Run, assert_no_secrets, make_tree, run_action
+from conftest import (
+    PROJECT_ID,
+    REGION,
+    Run,
+    assert_no_secrets,
+    command_lines,
+    make_tree,
+    run_action,
+)
 from fgs_emulator import Emulator, IdentityProvider, Status, rules_for_sub
 from fgs_emulator.federation import map_user
 from fgs_emulator.server import DEFAULT_OIDC_REQUEST_TOKEN
@@ -71,7 +79,7 @@ def no_secrets(run: Run, emu: Emulator) -> None:
 
 
 def masked(run: Run) -> set[str]:
-    return {line.removeprefix("::add-mask::") for line in run.stdout.splitlines()
+    return {line.removeprefix("::add-mask::") for line in command_lines(run.stdout)
             if line.startswith("::add-mask::")}  # fmt: skip
 
 

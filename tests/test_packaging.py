@@ -18,8 +18,11 @@ FILES = {
     "bin/tool": "#!/bin/sh\necho tool\n",
     "data/blob.bin": os.urandom(300_000),  # does not shrink: stored
     "données/é.txt": "unicode names\n",
-    "big/large.txt": "line of a large file\n" * 300_000,  # over 4 MiB: streamed through a spool
+    # Over the size up to which a file is read whole: streamed through zlib and a spool, so
+    # that path's bytes are held to the same rules (layout, determinism, time zones).
+    "big/large.txt": "line of a large file\n" * (packaging._WHOLE_FILE // 21 + 50_000),
 }
+assert len(FILES["big/large.txt"]) > packaging._WHOLE_FILE
 
 
 def build(root: Path, tmp: Path, **kw: object) -> packaging.Package:

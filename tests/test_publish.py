@@ -2,12 +2,15 @@
 
 import hashlib
 import os
+import re
+import uuid
 import zipfile
 from pathlib import Path
 
 import pytest
 from conftest import (
     ACCESS_KEY,
+    DECLARED_OUTPUTS,
     PROJECT_ID,
     SECRET_KEY,
     assert_no_secrets,
@@ -291,10 +294,35 @@ def test_output_values_use_random_delimiters(
 ) -> None:
     make_tree(workspace, {"a.py": "a"})
     run = run_action(workspace, publish_inputs(emulator), tmp=tmp_path)
+    assert run.returncode == 0, run.log
     text = (tmp_path / "file_commands" / "set_output_1").read_text()
-    delimiters = {line.split("<<", 1)[1] for line in text.splitlines() if "<<" in line}
-    assert len(delimiters) == len(run.outputs) == 13
-    assert parse_outputs(text) == run.outputs
+    # Read here without parse_outputs: each output is `name<<delimiter`, its value, then
+    # the delimiter alone, and nothing else is in the file.
+    blocks = re.findall(r"^([a-z0-9_]+)<<(ghadelimiter_[0-9a-f-]{36})\n(.*?)\n\2\n", text, re.M)
+    assert "".join(f"{n}<<{d}\n{v}\n{d}\n" for n, d, v in blocks) == text
+    delimiters = [uuid.UUID(d.removeprefix("ghadelimiter_")) for _, d, _ in blocks]
+    assert len(set(delimiters)) == len(blocks)
+    assert all(d.version == 4 for d in delimiters)  # random, so a value cannot guess it
+    assert sorted(n for n, _, _ in blocks) == sorted(DECLARED_OUTPUTS)  # each once
+    [version] = emulator.versions("demo-deps")
+    package = Path(dict((n, v) for n, _, v in blocks)["package_path"])
+    md5 = hashlib.md5(package.read_bytes()).hexdigest()
+    assert {n: v for n, _, v in blocks} == {
+        "dep_id": version["dep_id"],
+        "version": "1",
+        "etag": md5,
+        "version_id": version["id"],
+        "size": str(package.stat().st_size),
+        "file_name": "demo-deps.zip",
+        "link": version["link"],
+        "package_path": str(package),
+        "package_md5": md5,
+        "file_count": "1",
+        "skipped": "false",
+        "updated_functions": "[]",
+        "deleted_versions": "[]",
+    }
+    assert parse_outputs(text) == {n: v for n, _, v in blocks}
 
 
 @pytest.mark.parametrize("name", ["a", "A-b_c.9", "x" * 96])

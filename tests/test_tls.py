@@ -69,8 +69,11 @@ def test_without_the_ca_the_action_names_the_fix(
 ) -> None:
     make_tree(workspace, {"a.txt": "a"})
     run = run_action(workspace, publish_inputs(tls_emulator), tmp=tmp_path)
-    assert run.returncode != 0
-    assert "REQUESTS_CA_BUNDLE" in run.log
+    assert run.returncode == 1, run.log
+    [error] = run.errors
+    assert "TLS verification of 127.0.0.1 failed (SSLError)" in error
+    assert "For a private CA set REQUESTS_CA_BUNDLE or SSL_CERT_FILE to its bundle." in error
+    assert run.outputs == {}
     assert not tls_emulator.requests
     assert tls_emulator.versions("demo-deps") == []
     assert_no_secrets(run)

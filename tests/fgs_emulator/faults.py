@@ -80,8 +80,9 @@ HOSTILE_KINDS = (
     "mistyped",  # acts, then sends version and size as strings
     "newline_etag",  # acts, then puts a newline in etag and dep_id
     "forged_output",  # acts, then puts a `name<<delimiter` output line in dep_id
-    "redirect",  # 302 to another host
+    "redirect",  # 302 to another host (`location`)
     "echo_auth",  # 401 whose message repeats the request's credential headers
+    "echo_auth_encoding",  # 200 whose Content-Encoding repeats them, over a body it is not
 )
 # Text that would act as workflow commands or markup if it reached the log or summary.
 INJECTION_KINDS = (
@@ -102,6 +103,9 @@ class Hostile:
     """Answer as a broken or malicious server would (one of HOSTILE_KINDS)."""
 
     kind: str
+    # Where "redirect" sends the client: a test that must see whether it was followed
+    # points it at a server of its own.
+    location: str = "https://collector.invalid/steal"
 
     def __post_init__(self) -> None:
         if self.kind not in (*HOSTILE_KINDS, *INJECTION_KINDS):

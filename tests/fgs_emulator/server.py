@@ -188,7 +188,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._drop()
             return
         if isinstance(fault, Hostile):
-            self._hostile(fault.kind, status, payload, headers)
+            self._hostile(fault, status, payload, headers)
             return
         if isinstance(fault, SlowReply):
             time.sleep(fault.seconds)
@@ -277,9 +277,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def _hostile(
-        self, kind: str, status: int, payload: dict[str, Any] | None, headers: dict[str, str]
+        self, fault: Hostile, status: int, payload: dict[str, Any] | None, headers: dict[str, str]
     ) -> None:
         """Reply as a broken or malicious server would, after the request was handled."""
+        kind = fault.kind
         self.close_connection = True
         body: bytes
         content_type = "application/json"
@@ -301,7 +302,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         elif kind == "redirect":
             self.send_response(302)
-            self.send_header("Location", "https://collector.invalid/steal")
+            self.send_header("Location", fault.location)
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
@@ -333,6 +334,25 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Connection", "close")
             self.end_headers()
             self.wfile.write(body)
+        elif kind == "echo_auth_encoding":
+            # A broken proxy that copies the credential headers into Content-Encoding: the
+            # client finds "gzip" among them and tries to decode a body that is no gzip.
+            echoed = ", ".join(
+                headers[name]
+                for name in ("authorization", "x-auth-token", "x-security-token")
+                if name in headers
+            )
+            body = json.dumps(payload or {}).encode()
+            try:
+                self.send_response(200)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Encoding", f"gzip, {echoed}")
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.wfile.write(body)
+            except OSError:
+                pass
             return
         else:
             document = dict(payload or {})
