@@ -370,9 +370,9 @@ def test_unexpected_failure_shows_the_traceback_inert(workspace: Path, tmp_path:
     """The last resort in __main__: an exception no code of ours expected, here urllib3's
     DecodeError for a proxy that copies X-Auth-Token into Content-Encoding. Its text holds
     the token; under RUNNER_DEBUG the traceback is shown fenced, and the token starred out
-    in it and in the one ::error:: line. (urllib3 lowercases the header it quotes: the
-    token here is lower-case so that the quoted copy is the secret itself.)"""
-    token = "miie-lowercase-token-0123456789abcdef"
+    in it and in the one ::error:: line. urllib3 lowercases the header it quotes: the token
+    is in mixed case, so its lower-cased copy must be starred out too."""
+    token = "MIIE-MixedCase-token-0123456789abcdef"
     with Emulator(credentials={}, tokens={token}, project_id=PROJECT_ID, region=REGION) as emu:
         make_tree(workspace, {"mod.py": "x = 1\n"})
         emu.inject("list_dependencies", Hostile("echo_auth_encoding"))
@@ -384,7 +384,7 @@ def test_unexpected_failure_shows_the_traceback_inert(workspace: Path, tmp_path:
         assert [r.headers.get("x-auth-token") for r in emu.requests] == [token]
     assert run.returncode == 1, run.log
     assert run.outputs == {}
-    assert_no_secrets(run, (token,))
+    assert_no_secrets(run, (token, token.lower()))
     lines = run.stdout.splitlines()
     start = lines.index("Traceback (most recent call last):")  # the chain's first
     [end] = [i for i, line in enumerate(lines) if line.strip().startswith("::error")]
@@ -411,4 +411,4 @@ def test_unexpected_failure_shows_the_traceback_inert(workspace: Path, tmp_path:
     assert quiet.returncode == 1
     assert "Traceback" not in quiet.log
     assert quiet.errors == [error]
-    assert_no_secrets(quiet, (token,))
+    assert_no_secrets(quiet, (token, token.lower()))

@@ -1,5 +1,6 @@
 """The two forms credentials take on the wire, and how each authenticates a request."""
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -38,7 +39,8 @@ def redact(text: str, secrets: Iterable[str]) -> str:
     echoes the request's headers or body must not put them in the log."""
     for secret in secrets:
         if secret:
-            text = text.replace(secret, "***")
+            # Any case: some libraries quote a header lower-cased (urllib3's DecodeError).
+            text = re.sub(re.escape(secret), "***", text, flags=re.IGNORECASE)
     return text
 
 
