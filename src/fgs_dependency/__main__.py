@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING
 
 from . import packaging, report, runner
 from .credentials import redact
-from .errors import ActionError, InputError
+from .errors import ActionError, AttachError, Cancelled, InputError, InputErrors
 from .packaging import Package
-from .settings import InputErrors, Inputs, read_inputs
+from .settings import Inputs, read_inputs
 
 if TYPE_CHECKING:
     from .client import DependencyVersion
@@ -98,7 +98,7 @@ def deploy(
     if urns:
         try:
             attachments = functions.attach_all(context, urns, version)
-        except functions.AttachError as err:
+        except AttachError as err:
             return Deployed(tuple(err.done), failure=err)
         for done in attachments:
             state = "attached" if done.changed else "already attached"
@@ -231,10 +231,6 @@ def run_action(inputs: Inputs) -> None:
     runner.append_summary(report.summary(title, rows))
     if deployed.failure is not None:
         raise deployed.failure
-
-
-class Cancelled(ActionError):
-    """The runner stopped the step (a cancelled job sends SIGTERM to the container)."""
 
 
 def _cancel(signum: int, frame: FrameType | None) -> None:

@@ -13,8 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .body import JsonWithFile
 from .credentials import AkSk, Credentials, Token, authenticate, redact, secrets_of
-from .errors import ActionError
-from .retry import RETRYABLE_STATUSES, TransientError, parse_retry_after
+from .errors import ActionError, ApiError
 from .signing import EMPTY_BODY_SHA256, canonical_query
 from .transport import Reply, send
 
@@ -48,14 +47,6 @@ class DependencyVersion(BaseModel):
     runtime: str
     file_name: str = Field("", pattern=r"^[^\r\n]*$")
     link: str = Field("", pattern=r"^[^\r\n]*$")
-
-
-class ApiError(ActionError):
-    """A refusal for good: a status that another try would not change."""
-
-    def __init__(self, message: str, status: int, *, code: str = "", request_id: str = ""):
-        super().__init__(message, code=code, request_id=request_id)
-        self.status = status
 
 
 _AKSK_401 = (
@@ -136,19 +127,12 @@ def exchange(
         timeout=connection.timeout,
         service=connection.service,
     )
-    try:
-        document = json.loads(reply.body) if reply.body else None
-    except ValueError:
-        document = None
-    if reply.status in RETRYABLE_STATUSES:
+    document = reply.document()
+    if reply.retryable:
         message, code, request_id = _error_message(connection, reply, document)
-        raise TransientError(
-            message,
-            # A throttled request never reached the service.
-            maybe_committed=reply.status != 429,
-            retry_after=parse_retry_after(reply.headers.get("Retry-After")),
-            code=code,
-            request_id=request_id,
+        # A throttled request never reached the service.
+        raise reply.transient(
+            message, maybe_committed=reply.status != 429, code=code, request_id=request_id
         )
     if reply.status >= 400:
         message, code, request_id = _error_message(connection, reply, document)

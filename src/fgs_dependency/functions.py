@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 from . import client, obs
 from .client import Connection, DependencyVersion
 from .credentials import AkSk
-from .errors import ActionError
+from .errors import ActionError, AttachError
 from .retry import with_retries
 from .urns import name_of, parse_target
 
@@ -86,14 +86,6 @@ class Attachment:
     before: tuple[str, ...]  # labels of the dependency versions, e.g. "numpy 3"
     after: tuple[str, ...]
     changed: bool
-
-
-class AttachError(ActionError):
-    """Attaching failed on one function; `done` holds those finished before it."""
-
-    def __init__(self, message: str, done: list[Attachment]) -> None:
-        super().__init__(message)
-        self.done = done
 
 
 def functions_path(connection: Connection, urn: str = "") -> str:

@@ -16,7 +16,6 @@ import requests
 from . import runner
 from .credentials import Token, redact
 from .errors import ActionError
-from .retry import RETRYABLE_STATUSES, TransientError, parse_retry_after
 from .transport import send
 
 PATH = "/v3.0/OS-AUTH/id-token/tokens"
@@ -98,16 +97,14 @@ def exchange(
         timeout=timeout,
         service="IAM",
     )
-    body = _json(reply.body)
+    body = reply.document()
     token = reply.headers.get("X-Subject-Token", "")
     if token:
         runner.mask(token)  # at once: nothing may print it before the runner knows it
-    if reply.status in RETRYABLE_STATUSES:
-        raise TransientError(
-            f"IAM answered HTTP {reply.status} to the keyless sign-in",
-            # Signing in changes nothing: another try is always safe.
-            maybe_committed=False,
-            retry_after=parse_retry_after(reply.headers.get("Retry-After")),
+    if reply.retryable:
+        # Signing in changes nothing: another try is always safe.
+        raise reply.transient(
+            f"IAM answered HTTP {reply.status} to the keyless sign-in", maybe_committed=False
         )
     if reply.status >= 400 or reply.status < 200:
         raise ActionError(
@@ -180,10 +177,3 @@ def _cause_from_words(message: str) -> str | None:
         if words.search(message):
             return cause
     return None
-
-
-def _json(body: bytes) -> object:
-    try:
-        return json.loads(body) if body else None
-    except ValueError:
-        return None

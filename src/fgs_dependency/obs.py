@@ -23,7 +23,6 @@ from . import runner
 from .credentials import AkSk, redact, secrets_of
 from .errors import ActionError
 from .report import human_size
-from .retry import RETRYABLE_STATUSES, TransientError, parse_retry_after
 from .transport import send
 
 _CHUNK = 1024 * 1024
@@ -134,13 +133,9 @@ def _request(
     if request_id:
         message += f" (request id {request_id})"
     message = redact(message, secrets_of(bucket.keys))
-    if reply.status in RETRYABLE_STATUSES:
+    if reply.retryable:
         # A PUT or DELETE of the same key may be repeated: nothing to look up first.
-        raise TransientError(
-            message,
-            maybe_committed=False,
-            retry_after=parse_retry_after(reply.headers.get("Retry-After")),
-        )
+        raise reply.transient(message, maybe_committed=False)
     hints = {
         403: "Check that the credentials may write to 'obs-bucket' (an OBS policy) and that "
         "this machine's clock is right.",

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from . import client, runner
-from .client import ApiError, DependencyVersion
-from .errors import ActionError
+from .client import DependencyVersion
+from .errors import ActionError, ApiError
 from .functions import Context, bare_urn, functions_path, list_functions, read_code
 from .retry import with_retries
 

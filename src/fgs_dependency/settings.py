@@ -20,7 +20,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
-from .errors import ActionError, InputError
+from .errors import ActionError, InputError, InputErrors
 from .urns import parse_target, region_and_project
 
 # The API's own spellings; users may type any case, and spaces as the docs' prose shows them.
@@ -51,7 +51,6 @@ _MODEL_CHECKED = (
     "region", "credentials", "oidc-audience", "functions", "keep-versions",
 )  # fmt: skip
 _PREFIX_SEGMENT = re.compile(r"[^\x00-\x1f\\/]+")
-VCS_DIRECTORIES = (".git", ".hg", ".svn")
 _TRUE = ("true", "True", "TRUE")
 _FALSE = ("false", "False", "FALSE")
 
@@ -568,11 +567,3 @@ def read_inputs() -> Inputs:
                 name, message = "", f"Credentials: {message}"
             problems.append(InputError(name, message) if name else ActionError(message))
         raise InputErrors(problems) from None
-
-
-class InputErrors(ActionError):
-    """Every bad input at once, so a user fixes them in one round."""
-
-    def __init__(self, problems: list[ActionError]) -> None:
-        super().__init__("; ".join(str(p) for p in problems))
-        self.problems = problems
