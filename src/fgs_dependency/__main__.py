@@ -27,7 +27,7 @@ from .packaging import Package
 from .settings import Inputs, read_inputs
 
 if TYPE_CHECKING:
-    from .client import DependencyVersion
+    from .dependencies import DependencyVersion
     from .functions import Attachment, Context
     from .publish import Outcome
     from .retention import Retired

@@ -18,9 +18,10 @@ from typing import Any
 import requests
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
-from . import client, obs
-from .client import Connection, DependencyVersion
+from . import client, obs, paging
+from .client import Connection
 from .credentials import AkSk
+from .dependencies import DependencyVersion
 from .errors import ActionError, AttachError
 from .retry import with_retries
 from .urns import name_of, parse_target
@@ -95,7 +96,9 @@ def functions_path(connection: Connection, urn: str = "") -> str:
 
 def _get(ctx: Context, what: str, path: str) -> Any:
     return with_retries(
-        what, lambda: client.call(ctx.session, ctx.functiongraph, "GET", path), ctx.retries
+        what,
+        lambda: client.exchange(ctx.session, ctx.functiongraph, "GET", path).document,
+        ctx.retries,
     )
 
 
@@ -118,7 +121,7 @@ def read_code(ctx: Context, urn: str, suffix: str = "code") -> FunctionCode:
 def list_functions(ctx: Context) -> list[dict[str, Any]]:
     items = with_retries(
         "Listing the functions",
-        lambda: client.pages(
+        lambda: paging.pages(
             ctx.session, ctx.functiongraph, functions_path(ctx.functiongraph), [], key="functions"
         ),
         ctx.retries,
@@ -225,7 +228,7 @@ def _put_code(ctx: Context, urn: str, body: bytes) -> None:
     # The same body may be sent twice: a repeated PUT leaves the same state.
     with_retries(
         f"Updating the code of '{name_of(urn)}'",
-        lambda: client.call(ctx.session, ctx.functiongraph, "PUT", path, body=body),
+        lambda: client.exchange(ctx.session, ctx.functiongraph, "PUT", path, body=body).document,
         ctx.retries,
     )
 

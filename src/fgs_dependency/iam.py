@@ -36,14 +36,14 @@ def sign_in(
             "scope": {"project": project},
         }
     }
-    _, headers = exchange(
+    headers = exchange(
         session,
         connection,
         "POST",
         "/v3/auth/tokens",
         query=[("nocatalog", "true")],
         body=json.dumps(document).encode(),
-    )
+    ).headers
     token = headers.get("X-Subject-Token", "")
     if not token:
         raise ActionError("IAM accepted the sign-in but sent no X-Subject-Token")
@@ -53,7 +53,7 @@ def sign_in(
 
 def project_for_region(session: requests.Session, connection: Connection, region: str) -> str:
     """The id of the project named after `region`: exactly one must exist."""
-    reply, _ = exchange(session, connection, "GET", "/v3/projects", query=[("name", region)])
+    reply = exchange(session, connection, "GET", "/v3/projects", query=[("name", region)]).document
     projects = reply.get("projects") if isinstance(reply, dict) else None
     if not isinstance(projects, list):
         raise ActionError("IAM's project list has no 'projects'")
@@ -74,13 +74,13 @@ def temporary_keys(session: requests.Session, connection: Connection) -> AkSk:
             "identity": {"methods": ["token"], "token": {"duration_seconds": 3600}},
         }
     }
-    reply, _ = exchange(
+    reply = exchange(
         session,
         connection,
         "POST",
         "/v3.0/OS-CREDENTIAL/securitytokens",
         body=json.dumps(document).encode(),
-    )
+    ).document
     credential = reply.get("credential") if isinstance(reply, dict) else None
     if not isinstance(credential, dict):
         raise ActionError("IAM's temporary credentials reply has no 'credential'")

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import requests
 
 from . import runner
+from .client import refusal_parts, refusal_text
 from .credentials import Token, redact
 from .errors import ActionError
 from .transport import send
@@ -141,22 +142,9 @@ def _refusal(
     audience: str,
     secrets: list[str],
 ) -> str:
-    code = message = ""
-    if isinstance(body, dict):
-        nested = body.get("error")
-        detail = nested if isinstance(nested, dict) else body
-        code = redact(str(detail.get("error_code", detail.get("code", ""))), secrets)[:64]
-        # Starred out before it is cut short: a cut could leave part of a secret unmatched.
-        message = redact(str(detail.get("error_msg", detail.get("message", ""))), secrets)[:500]
-        request_id = request_id or str(body.get("request_id", ""))[:64]
-    text = f"IAM refused the keyless sign-in: HTTP {status}"
-    if code and code != str(status):
-        text += f" {code}"
-    if message:
-        text += f": {message}"
-    if request_id:
-        text += f" (request id {request_id})"
-    text = redact(text, secrets)
+    code, message, request_id = refusal_parts(body, request_id, secrets)
+    text = refusal_text("IAM refused the keyless sign-in", status, code, message, request_id)
+    text = redact(text, secrets)  # a secret may also span the parts
     cause = _BY_CODE.get(code) or _cause_from_words(message)
     if cause is None:
         cause = {404: "provider", 403: "rules"}.get(status)

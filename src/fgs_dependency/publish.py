@@ -8,10 +8,11 @@ from dataclasses import dataclass
 
 import requests
 
-from . import client, obs, runner
+from . import dependencies, obs, runner
 from .body import JsonWithFile
-from .client import Connection, DependencyVersion
+from .client import Connection
 from .credentials import AkSk
+from .dependencies import DependencyVersion
 from .errors import ActionError
 from .packaging import INLINE_LIMIT, Package
 from .retry import with_retries
@@ -92,7 +93,7 @@ def choose_route(request: Request, package: Package | None, signed: bool) -> str
 def inline_body(request: Request, package: Package) -> JsonWithFile:
     """The create request that carries the zip itself: what choose_route measures is what
     publish sends."""
-    return client.inline_body(
+    return dependencies.inline_body(
         name=request.name,
         runtime=request.runtime,
         description=request.description,
@@ -143,19 +144,19 @@ def publish(
             if request.legacy_api:
                 return with_retries(
                     "Listing the dependencies",
-                    lambda: client.list_named(session, connection, request.name),
+                    lambda: dependencies.list_named(session, connection, request.name),
                     retries,
                 )
             dep_id = with_retries(
                 "Looking up the dependency",
-                lambda: client.find_dependency(session, connection, request.name),
+                lambda: dependencies.find_dependency(session, connection, request.name),
                 retries,
             )
             if dep_id is None:
                 return []
             return with_retries(
                 "Listing its versions",
-                lambda: client.list_versions(session, connection, dep_id),
+                lambda: dependencies.list_versions(session, connection, dep_id),
                 retries,
             )
 
@@ -182,7 +183,7 @@ def publish(
         def create(body: JsonWithFile | bytes, sha256: str | None) -> DependencyVersion:
             return with_retries(
                 "Creating the version",
-                lambda: client.create_version(
+                lambda: dependencies.create_version(
                     session, connection, body, sha256, legacy=request.legacy_api
                 ),
                 retries,
@@ -199,7 +200,7 @@ def publish(
                 runner.info(
                     "if-unchanged: skip does not apply to 'depend-link': its MD5 is unknown here"
                 )
-            version = create(client.link_body(**fields, link=request.depend_link), None)
+            version = create(dependencies.link_body(**fields, link=request.depend_link), None)
         elif route == "zip":
             assert package is not None
             inline = inline_body(request, package)
@@ -242,7 +243,7 @@ def _through_obs(
         request.retries,
     )
     try:
-        return create(client.link_body(**fields, link=link), None)
+        return create(dependencies.link_body(**fields, link=link), None)
     finally:
         if not request.obs_key:
             _remove(session, bucket, key, request.retries)
