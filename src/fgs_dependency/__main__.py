@@ -155,7 +155,7 @@ def publish_package(
         )
         urns = functions.prepare(context, inputs.functions, inputs.runtime)
         runner.info(f"Publishing '{inputs.name}' ({inputs.runtime}) at {inputs.api_endpoint}")
-        outcome = publish.publish(destination, request, package, route)
+        outcome = publish.publish(session, destination, request, package, route)
         deployed = deploy(context, inputs, urns, outcome.version)
     outputs, title = _outputs(outcome, request.legacy_api)
     return outputs, title, deployed

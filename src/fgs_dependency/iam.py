@@ -1,7 +1,6 @@
 """IAM: signing in with a password, finding a region's project, temporary access keys."""
 
 import json
-import re
 
 import requests
 
@@ -9,8 +8,7 @@ from . import runner
 from .client import Connection, exchange
 from .credentials import AkSk, Token
 from .errors import ActionError
-
-_PROJECT_ID = re.compile(r"[A-Za-z0-9]{32}")
+from .urns import PROJECT_ID
 
 
 def sign_in(
@@ -58,7 +56,7 @@ def project_for_region(session: requests.Session, connection: Connection, region
     if not isinstance(projects, list):
         raise ActionError("IAM's project list has no 'projects'")
     ids = [p.get("id") for p in projects if isinstance(p, dict) and p.get("name") == region]
-    if len(ids) != 1 or not isinstance(ids[0], str) or not _PROJECT_ID.fullmatch(ids[0]):
+    if len(ids) != 1 or not isinstance(ids[0], str) or not PROJECT_ID.fullmatch(ids[0]):
         found = "no project" if not ids else f"{len(ids)} projects"
         raise ActionError(
             f"IAM lists {found} named '{region}' for these credentials; set 'project-id' "

@@ -18,9 +18,9 @@ from .client import refusal_parts, refusal_text
 from .credentials import Token, redact
 from .errors import ActionError
 from .transport import send
+from .urns import PROJECT_ID
 
 PATH = "/v3.0/OS-AUTH/id-token/tokens"
-_PROJECT_ID = re.compile(r"[A-Za-z0-9]{32}")
 _PROVIDER = "IAM > Identity Providers > '{idp}'"
 
 # IAM's documentation lists the statuses of this API (400, 401, 403, 404) but not its error
@@ -122,7 +122,7 @@ def exchange(
         raise ActionError("IAM accepted the keyless sign-in but sent no X-Subject-Token")
     scoped = body.get("token", {}).get("project", {}) if isinstance(body, dict) else {}
     found = scoped.get("id") if isinstance(scoped, dict) else None
-    if not isinstance(found, str) or not _PROJECT_ID.fullmatch(found):
+    if not isinstance(found, str) or not PROJECT_ID.fullmatch(found):
         raise ActionError(
             "IAM's keyless sign-in reply names no project (token.project.id); set 'project-id'"
         )

@@ -132,83 +132,86 @@ def _matches(version: DependencyVersion, package: Package | None, runtime: str) 
 
 
 def publish(
-    destination: Destination, request: Request, package: Package | None, route: str
+    session: requests.Session,
+    destination: Destination,
+    request: Request,
+    package: Package | None,
+    route: str,
 ) -> Outcome:
     """Publish `package` (or `request.depend_link` when it is None) by `route`, which
     choose_route gave."""
     connection = destination.functiongraph
     retries = request.retries
-    with requests.Session() as session:
 
-        def versions_now() -> list[DependencyVersion]:
-            if request.legacy_api:
-                return with_retries(
-                    "Listing the dependencies",
-                    lambda: dependencies.list_named(session, connection, request.name),
-                    retries,
-                )
-            dep_id = with_retries(
-                "Looking up the dependency",
-                lambda: dependencies.find_dependency(session, connection, request.name),
-                retries,
-            )
-            if dep_id is None:
-                return []
+    def versions_now() -> list[DependencyVersion]:
+        if request.legacy_api:
             return with_retries(
-                "Listing its versions",
-                lambda: dependencies.list_versions(session, connection, dep_id),
+                "Listing the dependencies",
+                lambda: dependencies.list_named(session, connection, request.name),
                 retries,
             )
+        dep_id = with_retries(
+            "Looking up the dependency",
+            lambda: dependencies.find_dependency(session, connection, request.name),
+            retries,
+        )
+        if dep_id is None:
+            return []
+        return with_retries(
+            "Listing its versions",
+            lambda: dependencies.list_versions(session, connection, dep_id),
+            retries,
+        )
 
-        # What exists before this run sends anything: the base for skipping, and what a
-        # version found after a lost reply must not be.
-        before = versions_now()
-        newest = before[-1] if before else None
-        skip = request.if_unchanged == "skip" and package is not None
-        if skip and newest and _matches(newest, package, request.runtime):
-            _check_describes(newest, request)
-            return Outcome(newest, skipped=True, route=route)
-        existing = {v.id for v in before}
+    # What exists before this run sends anything: the base for skipping, and what a
+    # version found after a lost reply must not be.
+    before = versions_now()
+    newest = before[-1] if before else None
+    skip = request.if_unchanged == "skip" and package is not None
+    if skip and newest and _matches(newest, package, request.runtime):
+        _check_describes(newest, request)
+        return Outcome(newest, skipped=True, route=route)
+    existing = {v.id for v in before}
 
-        def stored_by_this_run() -> DependencyVersion | None:
-            runner.info("The outcome is unknown: checking whether FunctionGraph stored it")
-            for version in reversed(versions_now()):
-                if version.id not in existing and _matches(version, package, request.runtime):
-                    label = version.id if version.version is None else f"version {version.version}"
-                    runner.info(f"It did: adopting {label} instead of sending it again")
-                    return version
-            runner.info("It did not: sending it again")
-            return None
+    def stored_by_this_run() -> DependencyVersion | None:
+        runner.info("The outcome is unknown: checking whether FunctionGraph stored it")
+        for version in reversed(versions_now()):
+            if version.id not in existing and _matches(version, package, request.runtime):
+                label = version.id if version.version is None else f"version {version.version}"
+                runner.info(f"It did: adopting {label} instead of sending it again")
+                return version
+        runner.info("It did not: sending it again")
+        return None
 
-        def create(body: JsonWithFile | bytes, sha256: str | None) -> DependencyVersion:
-            return with_retries(
-                "Creating the version",
-                lambda: dependencies.create_version(
-                    session, connection, body, sha256, legacy=request.legacy_api
-                ),
-                retries,
-                recover=stored_by_this_run,
+    def create(body: JsonWithFile | bytes, sha256: str | None) -> DependencyVersion:
+        return with_retries(
+            "Creating the version",
+            lambda: dependencies.create_version(
+                session, connection, body, sha256, legacy=request.legacy_api
+            ),
+            retries,
+            recover=stored_by_this_run,
+        )
+
+    fields = {
+        "name": request.name,
+        "runtime": request.runtime,
+        "description": request.description,
+    }
+    if route == "link":
+        if request.if_unchanged == "skip":
+            runner.info(
+                "if-unchanged: skip does not apply to 'depend-link': its MD5 is unknown here"
             )
-
-        fields = {
-            "name": request.name,
-            "runtime": request.runtime,
-            "description": request.description,
-        }
-        if route == "link":
-            if request.if_unchanged == "skip":
-                runner.info(
-                    "if-unchanged: skip does not apply to 'depend-link': its MD5 is unknown here"
-                )
-            version = create(dependencies.link_body(**fields, link=request.depend_link), None)
-        elif route == "zip":
-            assert package is not None
-            inline = inline_body(request, package)
-            signed = isinstance(connection.credentials, AkSk)
-            version = create(inline, inline.sha256() if signed else None)
-        else:
-            assert package is not None
-            version = _through_obs(session, destination, request, package, fields, create)
+        version = create(dependencies.link_body(**fields, link=request.depend_link), None)
+    elif route == "zip":
+        assert package is not None
+        inline = inline_body(request, package)
+        signed = isinstance(connection.credentials, AkSk)
+        version = create(inline, inline.sha256() if signed else None)
+    else:
+        assert package is not None
+        version = _through_obs(session, destination, request, package, fields, create)
     _check_describes(version, request)
     if package is not None and (
         version.etag.lower() != package.md5 or version.size != package.size

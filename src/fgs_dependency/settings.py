@@ -21,7 +21,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 from .errors import ActionError, InputError, InputErrors
-from .urns import parse_target, region_and_project
+from .urns import PROJECT_ID, parse_target, region_and_project
 
 # The API's own spellings; users may type any case, and spaces as the docs' prose shows them.
 KNOWN_RUNTIMES = (
@@ -37,7 +37,6 @@ _RUNTIME_BY_KEY = {re.sub(r"\s+", "", r).lower(): r for r in KNOWN_RUNTIMES}
 _WELL_FORMED_RUNTIME = re.compile(r"[A-Za-z][A-Za-z0-9.#()+_ -]{0,63}")
 _NAME = re.compile(r"[A-Za-z](?:[A-Za-z0-9_.-]{0,94}[A-Za-z0-9])?")
 _REGION = re.compile(r"[a-z]{2,}(?:-[a-z0-9]+){1,4}")
-_PROJECT_ID = re.compile(r"[A-Za-z0-9]{32}")
 _ACCESS_KEY = re.compile(r"[A-Za-z0-9]{1,128}")
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 # An IAM identity provider's name: 1-64 of these characters (the console's rule, as assumed here).
@@ -188,7 +187,7 @@ class Inputs(BaseSettings):
     @field_validator("project_id")
     @classmethod
     def _check_project_id(cls, value: str) -> str:
-        if value and not _PROJECT_ID.fullmatch(value):
+        if value and not PROJECT_ID.fullmatch(value):
             raise ValueError(
                 "must be a project id of 32 letters and digits "
                 "(console: My Credentials > API Credentials)"
