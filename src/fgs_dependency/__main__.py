@@ -132,7 +132,7 @@ def publish_package(
         depend_link=inputs.depend_link,
     )
     # Chosen before signing in, so that what cannot be sent is refused before any request.
-    route = publish.choose_route(request, package, signed=inputs.sign_in_method() == "aksk")
+    route = publish.choose_route(request, package, signed=inputs.sign_in == "aksk")
     with requests.Session() as session:
         credentials, project_id = signin.sign_in(session, inputs)
         destination = publish.Destination(

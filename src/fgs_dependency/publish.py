@@ -10,6 +10,7 @@ import requests
 
 from . import dependencies, obs, runner
 from .body import JsonWithFile
+from .choices import DependType, IfUnchanged, Route
 from .client import Connection
 from .credentials import AkSk
 from .dependencies import DependencyVersion
@@ -29,10 +30,10 @@ class Request:
     name: str
     runtime: str
     description: str
-    if_unchanged: str
+    if_unchanged: IfUnchanged
     retries: int
     legacy_api: bool
-    depend_type: str
+    depend_type: DependType
     obs_bucket: str
     obs_key: str
     depend_link: str
@@ -49,14 +50,14 @@ class Destination:
 class Outcome:
     version: DependencyVersion
     skipped: bool
-    route: str
+    route: Route
 
 
 def _mib(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MiB"
 
 
-def choose_route(request: Request, package: Package | None, signed: bool) -> str:
+def choose_route(request: Request, package: Package | None, signed: bool) -> Route:
     """'link', 'zip' or 'obs'; refuses, before anything is sent, what no route can carry."""
     if package is None:
         return "link"
@@ -136,7 +137,7 @@ def publish(
     destination: Destination,
     request: Request,
     package: Package | None,
-    route: str,
+    route: Route,
 ) -> Outcome:
     """Publish `package` (or `request.depend_link` when it is None) by `route`, which
     choose_route gave."""
