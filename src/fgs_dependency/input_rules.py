@@ -4,6 +4,7 @@ what is accepted (the message follows the input's name)."""
 
 import ipaddress
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -39,6 +40,32 @@ def trim(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
+def _matching(pattern: re.Pattern[str], message: str) -> Callable[[str], str]:
+    """The rule for an optional input that, when given, must match `pattern` whole."""
+
+    def check(value: str) -> str:
+        if value and not pattern.fullmatch(value):
+            raise ValueError(message)
+        return value
+
+    return check
+
+
+region = _matching(_REGION, "must be a Huawei Cloud region id such as 'cn-north-4'")
+project_id = _matching(
+    PROJECT_ID,
+    "must be a project id of 32 letters and digits (console: My Credentials > API Credentials)",
+)
+identity_provider = _matching(
+    _IDENTITY_PROVIDER,
+    "must be the name of an IAM identity provider: 1-64 letters, digits, '-', '_' "
+    "and '.' (console: IAM > Identity Providers)",
+)
+bucket = _matching(
+    _BUCKET, "must be an OBS bucket name: 3-63 lower-case letters, digits, '-' and '.'"
+)
+
+
 def name(value: str) -> str:
     if not _NAME.fullmatch(value):
         raise ValueError(
@@ -64,21 +91,6 @@ def runtime(value: str) -> str:
 def description(value: str) -> str:
     if len(value) > 512:
         raise ValueError(f"is {len(value)} characters long; FunctionGraph accepts at most 512")
-    return value
-
-
-def region(value: str) -> str:
-    if value and not _REGION.fullmatch(value):
-        raise ValueError("must be a Huawei Cloud region id such as 'cn-north-4'")
-    return value
-
-
-def project_id(value: str) -> str:
-    if value and not PROJECT_ID.fullmatch(value):
-        raise ValueError(
-            "must be a project id of 32 letters and digits "
-            "(console: My Credentials > API Credentials)"
-        )
     return value
 
 
@@ -111,15 +123,6 @@ def iam_name(value: str) -> str:
     return value
 
 
-def identity_provider(value: str) -> str:
-    if value and not _IDENTITY_PROVIDER.fullmatch(value):
-        raise ValueError(
-            "must be the name of an IAM identity provider: 1-64 letters, digits, '-', '_' "
-            "and '.' (console: IAM > Identity Providers)"
-        )
-    return value
-
-
 def audience(value: str) -> str:
     if len(value) > 256 or any(c.isspace() or not c.isprintable() for c in value):
         raise ValueError(
@@ -148,12 +151,6 @@ def api(value: Any) -> Any:
 def if_unchanged(value: Any) -> Any:
     return _choice(value, ("skip", "publish"), "'skip' (reuse the newest version when it "
                    "holds the same package) or 'publish' (always create a version)")  # fmt: skip
-
-
-def bucket(value: str) -> str:
-    if value and not _BUCKET.fullmatch(value):
-        raise ValueError("must be an OBS bucket name: 3-63 lower-case letters, digits, '-' and '.'")
-    return value
 
 
 def object_key(value: str) -> str:
