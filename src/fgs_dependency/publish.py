@@ -15,7 +15,7 @@ from .client import Connection
 from .credentials import AkSk
 from .dependencies import DependencyVersion
 from .errors import ActionError
-from .packaging import INLINE_LIMIT, Package
+from .package import INLINE_LIMIT, Package
 from .retry import with_retries
 
 # The API gateway refuses AK/SK-signed requests with bodies over 12 MB.
