@@ -65,7 +65,7 @@ def publish_package(inputs: Inputs, package: Package | None) -> tuple["Outcome",
     # Imported here: a dry run never needs requests, and starts a tenth of a second sooner.
     import requests
 
-    from . import client, functions, publish, signin
+    from . import client, function_api, functions, publish, signin
 
     request = publish.Request(
         name=inputs.name,
@@ -93,7 +93,7 @@ def publish_package(inputs: Inputs, package: Package | None) -> tuple["Outcome",
             obs_endpoint=inputs.obs_api_endpoint,
             obs_keys=lambda: signin.obs_keys(session, inputs, credentials),
         )
-        context = functions.Context(
+        context = function_api.Context(
             session=session,
             functiongraph=destination.functiongraph,
             obs_endpoint=destination.obs_endpoint,

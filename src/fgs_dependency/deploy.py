@@ -9,7 +9,8 @@ from .errors import ActionError, AttachError
 
 if TYPE_CHECKING:
     from .dependencies import DependencyVersion
-    from .functions import Attachment, Context
+    from .function_api import Context
+    from .functions import Attachment
     from .retention import Retired
 
 

@@ -10,7 +10,7 @@ from typing import Literal
 from . import client, dependencies, paging, runner
 from .dependencies import DependencyVersion
 from .errors import ActionError, ApiError
-from .functions import Context, bare_urn, functions_path, list_functions, read_code
+from .function_api import Context, bare_urn, functions_path, list_functions, read_code
 from .retry import with_retries
 
 Fate = Literal["deleted", "already gone", "kept: in use", "kept: not deleted"]
