@@ -69,3 +69,14 @@ class AttachError(ActionError):
 
 class Cancelled(ActionError):
     """The runner stopped the step (a cancelled job sends SIGTERM to the container)."""
+
+
+class InputConflict(ValueError):
+    """A rule across inputs (or of an address input) broken. A ValueError, as pydantic
+    wants from a validator, carrying the name of the input the message is about
+    ('credentials' for the sign-in inputs together), so that nothing parses it back."""
+
+    def __init__(self, input_name: str, message: str) -> None:
+        super().__init__(f"{input_name}: {message}")
+        self.input_name = input_name
+        self.message = message

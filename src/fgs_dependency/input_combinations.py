@@ -5,6 +5,7 @@ it names (read_inputs reports it under that name)."""
 from collections.abc import Mapping
 
 from .choices import SignInMethod
+from .errors import InputConflict
 from .urns import parse_target, region_and_project
 
 # What GitHub puts in the token's `aud` and IAM compares with the provider's client ID. Named
@@ -39,18 +40,19 @@ def sign_in_method(given: Mapping[str, str]) -> SignInMethod:
         present = [n for n in names if given.get(n)]
         if present and len(present) < len(names):
             missing = [n for n in names if n not in present]
-            raise ValueError(
-                f"credentials: {_listing(present)} given without {_listing(missing)}. " + _WAYS_TEXT
+            raise InputConflict(
+                "credentials",
+                f"{_listing(present)} given without {_listing(missing)}. " + _WAYS_TEXT,
             )
     if given.get("security-token") and "aksk" not in complete:
-        raise ValueError(
-            "credentials: 'security-token' goes with a temporary 'access-key' and "
-            "'secret-key'. " + _WAYS_TEXT
+        raise InputConflict(
+            "credentials",
+            "'security-token' goes with a temporary 'access-key' and 'secret-key'. " + _WAYS_TEXT,
         )
     if len(complete) != 1:
         found = "none was given" if not complete else f"{_listing(list(complete))} were all given"
-        raise ValueError(
-            f"credentials: exactly one way to sign in is needed, {found}. " + _WAYS_TEXT
+        raise InputConflict(
+            "credentials", f"exactly one way to sign in is needed, {found}. " + _WAYS_TEXT
         )
     return complete[0]
 
@@ -67,9 +69,8 @@ def check_deploying(
     and project."""
     if legacy_api and (functions or keep_versions is not None):
         which = "functions" if functions else "keep-versions"
-        raise ValueError(
-            f"{which}: the legacy API has no dependency versions to attach or delete; "
-            "use api: version"
+        raise InputConflict(
+            which, "the legacy API has no dependency versions to attach or delete; use api: version"
         )
     for item in functions:
         urn = parse_target(item).urn
@@ -77,20 +78,23 @@ def check_deploying(
             continue
         urn_region, project = region_and_project(urn)
         if region and urn_region != region:
-            raise ValueError(
-                f"functions: {urn!r} is in region {urn_region!r}, not in 'region' "
-                f"({region!r}); the action works in one region"
+            raise InputConflict(
+                "functions",
+                f"{urn!r} is in region {urn_region!r}, not in 'region' "
+                f"({region!r}); the action works in one region",
             )
         if project_id and project != project_id:
-            raise ValueError(f"functions: {urn!r} is in project {project!r}, not in 'project-id'")
+            raise InputConflict(
+                "functions", f"{urn!r} is in project {project!r}, not in 'project-id'"
+            )
 
 
 def check_sending(*, depend_link: str, depend_type: str, obs_bucket: str) -> None:
     """Where the package goes: a zip already in OBS is never sent inline."""
     if depend_link and depend_type == "zip":
-        raise ValueError("depend-type: 'zip' cannot go with 'depend-link', which is in OBS")
+        raise InputConflict("depend-type", "'zip' cannot go with 'depend-link', which is in OBS")
     if depend_type == "obs" and not obs_bucket and not depend_link:
-        raise ValueError("obs-bucket: depend-type 'obs' needs the bucket to upload to")
+        raise InputConflict("obs-bucket", "depend-type 'obs' needs the bucket to upload to")
 
 
 def check_publishing(
@@ -98,14 +102,16 @@ def check_publishing(
 ) -> SignInMethod:
     """What a run that publishes needs: the region and one way to sign in."""
     if not region:
-        raise ValueError(
-            "region: publishing needs the region (or HUAWEI_CLOUD_REGION), e.g. cn-north-4; "
-            "or set dry-run: true to only build the package"
+        raise InputConflict(
+            "region",
+            "publishing needs the region (or HUAWEI_CLOUD_REGION), e.g. cn-north-4; "
+            "or set dry-run: true to only build the package",
         )
     method = sign_in_method(credentials)  # raises when not exactly one way is complete
     if oidc_audience != DEFAULT_OIDC_AUDIENCE and not credentials.get("identity-provider"):
-        raise ValueError(
-            "oidc-audience: is used only for keyless sign-in; set 'identity-provider' too, "
-            "or leave 'oidc-audience' out"
+        raise InputConflict(
+            "oidc-audience",
+            "is used only for keyless sign-in; set 'identity-provider' too, "
+            "or leave 'oidc-audience' out",
         )
     return method

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
+from .errors import InputConflict
 from .urns import PROJECT_ID, parse_target
 
 # The API's own spellings; users may type any case, and spaces as the docs' prose shows them.
@@ -265,13 +266,14 @@ def url(name: str, value: str) -> None:
         host = parts.hostname or ""
         parts.port  # noqa: B018 -- raises on a malformed port
     except ValueError as err:
-        raise ValueError(f"{name}: {value!r} is not a URL") from err
+        raise InputConflict(name, f"{value!r} is not a URL") from err
     if parts.scheme not in ("https", "http") or not host or parts.username or parts.password:
-        raise ValueError(f"{name}: must be an https:// URL (with no user name or password)")
+        raise InputConflict(name, "must be an https:// URL (with no user name or password)")
     if name != "depend-link" and (parts.query or parts.fragment or parts.path.strip("/")):
-        raise ValueError(f"{name}: must be a bare https://host, with no path or query")
+        raise InputConflict(name, "must be a bare https://host, with no path or query")
     if parts.scheme == "http" and not _is_loopback(host):
-        raise ValueError(
-            f"{name}: plain http:// is accepted only for a loopback host (127.0.0.1, ::1, "
-            "localhost); use https://"
+        raise InputConflict(
+            name,
+            "plain http:// is accepted only for a loopback host (127.0.0.1, ::1, "
+            "localhost); use https://",
         )

@@ -22,19 +22,13 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, Settin
 
 from . import input_rules as rule
 from .choices import Api, DependType, IfUnchanged, SignInMethod
-from .errors import ActionError, InputError, InputErrors
+from .errors import ActionError, InputConflict, InputError, InputErrors
 from .input_combinations import (
     DEFAULT_OIDC_AUDIENCE,
     check_deploying,
     check_publishing,
     check_sending,
 )
-
-# Errors found across inputs start with the input they name.
-_MODEL_CHECKED = (
-    "endpoint", "iam-endpoint", "obs-endpoint", "depend-link", "depend-type", "obs-bucket",
-    "region", "credentials", "oidc-audience", "functions", "keep-versions",
-)  # fmt: skip
 
 # Where huaweicloud/auth-action (and users' own `env:`) put what an empty input falls back to.
 ENV_FALLBACKS = {
@@ -227,9 +221,9 @@ def read_inputs() -> Inputs:
             name = _input_name(item["loc"])
             if item["type"] == "missing":
                 message = "is required"
-            prefix, _, rest = message.partition(": ")
-            if prefix in _MODEL_CHECKED:
-                name, message = prefix, rest
+            conflict = item.get("ctx", {}).get("error")
+            if isinstance(conflict, InputConflict):
+                name, message = conflict.input_name, conflict.message
             if name == "credentials":  # the message names the inputs itself
                 name, message = "", f"Credentials: {message}"
             problems.append(InputError(name, message) if name else ActionError(message))
