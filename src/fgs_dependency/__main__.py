@@ -67,20 +67,8 @@ def publish_package(inputs: Inputs, package: Package | None) -> tuple["Outcome",
 
     from . import client, function_api, functions, publish, signin
 
-    request = publish.Request(
-        name=inputs.name,
-        runtime=inputs.runtime,
-        description=inputs.description,
-        if_unchanged=inputs.if_unchanged,
-        retries=inputs.retries,
-        legacy_api=inputs.api == "legacy",
-        depend_type=inputs.depend_type,
-        obs_bucket=inputs.obs_bucket,
-        obs_key=inputs.obs_key,
-        depend_link=inputs.depend_link,
-    )
     # Chosen before signing in, so that what cannot be sent is refused before any request.
-    route = publish.choose_route(request, package, signed=inputs.sign_in == "aksk")
+    route = publish.choose_route(inputs, package, signed=inputs.sign_in == "aksk")
     with requests.Session() as session:
         credentials, project_id = signin.sign_in(session, inputs)
         destination = publish.Destination(
@@ -103,7 +91,7 @@ def publish_package(inputs: Inputs, package: Package | None) -> tuple["Outcome",
         )
         urns = functions.prepare(context, inputs.functions, inputs.runtime)
         runner.info(f"Publishing '{inputs.name}' ({inputs.runtime}) at {inputs.api_endpoint}")
-        outcome = publish.publish(session, destination, request, package, route)
+        outcome = publish.publish(session, destination, inputs, package, route)
         deployed = deploy(context, urns, outcome.version, inputs.keep_versions)
     return outcome, deployed
 
@@ -124,9 +112,8 @@ def run_action(inputs: Inputs) -> None:
     deployed = Deployed()
     if not inputs.dry_run:
         outcome, deployed = publish_package(inputs, package)
-    legacy_api = inputs.api == "legacy"
-    outputs = make_outputs(package, outcome, legacy_api, deployed).as_dict()
-    title = outputs_title(inputs.name, outcome, legacy_api)
+    outputs = make_outputs(package, outcome, inputs.legacy_api, deployed).as_dict()
+    title = outputs_title(inputs.name, outcome, inputs.legacy_api)
     runner.set_outputs(outputs)
     runner.info(title)
     rows = {"Runtime": inputs.runtime, **outputs, **deployed.rows()}

@@ -10,33 +10,20 @@ import requests
 
 from . import dependencies, obs, runner
 from .body import JsonWithFile
-from .choices import DependType, IfUnchanged, Route
+from .choices import Route
 from .client import Connection
 from .credentials import AkSk
 from .dependencies import DependencyVersion
 from .errors import ActionError
 from .package import INLINE_LIMIT, Package
 from .retry import with_retries
+from .settings import Inputs
 
 # The API gateway refuses AK/SK-signed requests with bodies over 12 MB.
 SIGNED_BODY_LIMIT = 12 * 1024 * 1024
 OBS_LIMIT = 300 * 1024 * 1024
 # Objects the action uploads for itself: one per content, so a re-run reuses the key.
 OBS_KEY_PREFIX = "fgs-dependency-action"
-
-
-@dataclass(frozen=True)
-class Request:
-    name: str
-    runtime: str
-    description: str
-    if_unchanged: IfUnchanged
-    retries: int
-    legacy_api: bool
-    depend_type: DependType
-    obs_bucket: str
-    obs_key: str
-    depend_link: str
 
 
 @dataclass(frozen=True)
@@ -57,7 +44,7 @@ def _mib(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MiB"
 
 
-def choose_route(request: Request, package: Package | None, signed: bool) -> Route:
+def choose_route(request: Inputs, package: Package | None, signed: bool) -> Route:
     """'link', 'zip' or 'obs'; refuses, before anything is sent, what no route can carry."""
     if package is None:
         return "link"
@@ -91,7 +78,7 @@ def choose_route(request: Request, package: Package | None, signed: bool) -> Rou
     raise ActionError(f"The package cannot be sent: {problem}. To fix it, {fixes}.")
 
 
-def inline_body(request: Request, package: Package) -> JsonWithFile:
+def inline_body(request: Inputs, package: Package) -> JsonWithFile:
     """The create request that carries the zip itself: what choose_route measures is what
     publish sends."""
     return dependencies.inline_body(
@@ -107,7 +94,7 @@ def _shown(value: str) -> str:
     return json.dumps(value[:100])
 
 
-def _check_describes(version: DependencyVersion, request: Request) -> None:
+def _check_describes(version: DependencyVersion, request: Inputs) -> None:
     """FunctionGraph's reply must be about what was asked: its name and runtime reach the
     log, the summary and the deploy steps that read the outputs."""
     wrong = [
@@ -135,7 +122,7 @@ def _matches(version: DependencyVersion, package: Package | None, runtime: str) 
 def publish(
     session: requests.Session,
     destination: Destination,
-    request: Request,
+    request: Inputs,
     package: Package | None,
     route: Route,
 ) -> Outcome:
@@ -228,7 +215,7 @@ def publish(
 def _through_obs(
     session: requests.Session,
     destination: Destination,
-    request: Request,
+    request: Inputs,
     package: Package,
     fields: dict[str, str],
     create: Callable[[JsonWithFile | bytes, str | None], DependencyVersion],

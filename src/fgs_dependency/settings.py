@@ -133,7 +133,7 @@ class Inputs(BaseSettings):
     @model_validator(mode="after")
     def _check_together(self) -> Self:
         check_deploying(
-            legacy_api=self.api == "legacy",
+            legacy_api=self.legacy_api,
             functions=self.functions,
             keep_versions=self.keep_versions,
             region=self.region,
@@ -190,6 +190,10 @@ class Inputs(BaseSettings):
     @property
     def obs_api_endpoint(self) -> str:
         return (self.obs_endpoint or f"https://obs.{self.region}.myhuaweicloud.com").rstrip("/")
+
+    @property
+    def legacy_api(self) -> bool:
+        return self.api == "legacy"
 
     @property
     def runtime_is_known(self) -> bool:
