@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import make_tree
 
-from fgs_dependency import packaging
+from fgs_dependency import compress, packaging, zipwrite
 from fgs_dependency.errors import ActionError
 
 
@@ -39,10 +39,10 @@ def test_thread_and_batch_settings_do_not_change_the_bytes(
     root = make_tree(tmp_path / "src", files())
     reference = build(root, tmp_path / "reference.zip")
     for workers, batch, ahead in ((1, 1, 1), (3, 10_000, 2), (2, 1 << 30, 1 << 30)):
-        monkeypatch.setattr(packaging, "_workers", lambda w=workers: w)
-        monkeypatch.setattr(packaging, "_BATCH_BYTES", batch)
-        monkeypatch.setattr(packaging, "_AHEAD_BYTES", ahead)
-        monkeypatch.setattr(packaging, "_AHEAD_BATCHES", ahead)
+        monkeypatch.setattr(zipwrite, "_workers", lambda w=workers: w)
+        monkeypatch.setattr(zipwrite, "_BATCH_BYTES", batch)
+        monkeypatch.setattr(zipwrite, "_AHEAD_BYTES", ahead)
+        monkeypatch.setattr(zipwrite, "_AHEAD_BATCHES", ahead)
         other = build(root, tmp_path / f"{workers}.zip")
         assert (tmp_path / f"{workers}.zip").read_bytes() == reference.path.read_bytes()
         assert other.md5 == reference.md5
@@ -51,7 +51,7 @@ def test_thread_and_batch_settings_do_not_change_the_bytes(
 def test_files_over_the_whole_file_limit_are_streamed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(packaging, "_WHOLE_FILE", 1_000_000)
+    monkeypatch.setattr(compress, "_WHOLE_FILE", 1_000_000)
     content = files()
     package = build(make_tree(tmp_path / "src", content), tmp_path / "out.zip")
     with zipfile.ZipFile(package.path) as archive:
@@ -64,12 +64,12 @@ def test_files_over_the_whole_file_limit_are_streamed(
     assert methods["python/empty"] == zipfile.ZIP_STORED
 
 
-@pytest.mark.parametrize("whole_file", [packaging._WHOLE_FILE, 10])
+@pytest.mark.parametrize("whole_file", [compress._WHOLE_FILE, 10])
 @pytest.mark.parametrize("change", [b"more", b""])
 def test_a_file_that_changes_size_is_an_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, whole_file: int, change: bytes
 ) -> None:
-    monkeypatch.setattr(packaging, "_WHOLE_FILE", whole_file)
+    monkeypatch.setattr(compress, "_WHOLE_FILE", whole_file)
     root = make_tree(tmp_path / "src", {"a.py": "x = 1\n" * 10})
     entries, _ = packaging.collect(root, (), "")
     (root / "a.py").write_bytes(b"x = 1\n" * 10 + change if change else b"x")

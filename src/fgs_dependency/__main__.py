@@ -1,4 +1,4 @@
-"""The entry point: inputs -> package -> publish -> outputs."""
+"""The entry point: inputs -> package -> sign in -> publish -> deploy -> outputs."""
 
 import gc
 
@@ -10,27 +10,25 @@ if __name__ == "__main__":
     gc.disable()
 
 import functools
-import json
 import signal
 import sys
 import tempfile
 import traceback
-from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
 from . import packaging, report, runner
 from .credentials import redact
-from .errors import ActionError, InputError
+from .deploy import Deployed, deploy
+from .errors import ActionError, Cancelled, InputError, InputErrors
+from .outputs import outputs as make_outputs
+from .outputs import title as outputs_title
 from .packaging import Package
-from .settings import InputErrors, Inputs, read_inputs
+from .settings import Inputs, read_inputs
 
 if TYPE_CHECKING:
-    from .client import DependencyVersion
-    from .functions import Attachment, Context
     from .publish import Outcome
-    from .retention import Retired
 
 
 def _secrets(inputs: Inputs) -> list[str]:
@@ -62,77 +60,15 @@ def make_package(inputs: Inputs) -> Package:
     )
 
 
-@dataclass(frozen=True)
-class Deployed:
-    """What attaching and retiring did, for the outputs and the summary."""
-
-    attachments: tuple["Attachment", ...] = ()
-    retired: tuple["Retired", ...] = ()
-    failure: ActionError | None = None
-
-    def outputs(self) -> dict[str, str]:
-        deleted = [r.number for r in self.retired if r.fate == "deleted"]
-        return {
-            "updated_functions": json.dumps([a.urn for a in self.attachments if a.changed]),
-            "deleted_versions": json.dumps(deleted),
-        }
-
-    def rows(self) -> dict[str, str]:
-        rows = {}
-        for number, done in enumerate(self.attachments, 1):
-            before, after = ", ".join(done.before) or "none", ", ".join(done.after) or "none"
-            change = f"{before} -> {after}" if done.changed else f"unchanged ({before})"
-            rows[f"Function {number}"] = f"{done.urn}: {change}"
-        for retired in self.retired:
-            rows[f"Version {retired.number}"] = retired.fate
-        return rows
-
-
-def deploy(
-    context: "Context", inputs: Inputs, urns: list[str], version: "DependencyVersion"
-) -> Deployed:
-    """Attach the version to the functions, then retire old versions ('keep-versions')."""
-    from . import functions, retention
-
-    attachments: list[Attachment] = []
-    if urns:
-        try:
-            attachments = functions.attach_all(context, urns, version)
-        except functions.AttachError as err:
-            return Deployed(tuple(err.done), failure=err)
-        for done in attachments:
-            state = "attached" if done.changed else "already attached"
-            runner.untrusted([f"{done.urn}: {state} ({', '.join(done.after)})"])
-    retired: list[Retired] = []
-    if inputs.keep_versions is not None:
-        retired = retention.retire(context, version, inputs.keep_versions)
-        for item in retired:
-            runner.info(f"Version {item.number}: {item.fate}")
-    return Deployed(tuple(attachments), tuple(retired))
-
-
-def publish_package(
-    inputs: Inputs, package: Package | None
-) -> tuple[dict[str, str], str, Deployed]:
+def publish_package(inputs: Inputs, package: Package | None) -> tuple["Outcome", Deployed]:
+    """Sign in, publish, then attach and retire: everything that sends a request."""
     # Imported here: a dry run never needs requests, and starts a tenth of a second sooner.
     import requests
 
-    from . import client, functions, publish, signin
+    from . import client, function_api, functions, publish, signin
 
-    request = publish.Request(
-        name=inputs.name,
-        runtime=inputs.runtime,
-        description=inputs.description,
-        if_unchanged=inputs.if_unchanged,
-        retries=inputs.retries,
-        legacy_api=inputs.api == "legacy",
-        depend_type=inputs.depend_type,
-        obs_bucket=inputs.obs_bucket,
-        obs_key=inputs.obs_key,
-        depend_link=inputs.depend_link,
-    )
     # Chosen before signing in, so that what cannot be sent is refused before any request.
-    route = publish.choose_route(request, package, signed=inputs.sign_in_method() == "aksk")
+    route = publish.choose_route(inputs, package, signed=inputs.sign_in == "aksk")
     with requests.Session() as session:
         credentials, project_id = signin.sign_in(session, inputs)
         destination = publish.Destination(
@@ -145,7 +81,7 @@ def publish_package(
             obs_endpoint=inputs.obs_api_endpoint,
             obs_keys=lambda: signin.obs_keys(session, inputs, credentials),
         )
-        context = functions.Context(
+        context = function_api.Context(
             session=session,
             functiongraph=destination.functiongraph,
             obs_endpoint=destination.obs_endpoint,
@@ -155,41 +91,9 @@ def publish_package(
         )
         urns = functions.prepare(context, inputs.functions, inputs.runtime)
         runner.info(f"Publishing '{inputs.name}' ({inputs.runtime}) at {inputs.api_endpoint}")
-        outcome = publish.publish(destination, request, package, route)
-        deployed = deploy(context, inputs, urns, outcome.version)
-    outputs, title = _outputs(outcome, request.legacy_api)
-    return outputs, title, deployed
-
-
-_ROUTES = {"zip": "inline (base64 in the request)", "obs": "through OBS", "link": "depend-link"}
-
-
-def _outputs(outcome: "Outcome", legacy_api: bool) -> tuple[dict[str, str], str]:
-    version = outcome.version
-    number = "" if version.version is None else str(version.version)
-    if outcome.skipped:
-        title = (
-            f"Unchanged: version {number} of '{version.name}' already holds this package; "
-            "nothing published"
-        )
-    elif legacy_api:
-        title = (
-            f"Published '{version.name}' {_ROUTES[outcome.route]} with the legacy "
-            f"create-dependency API (dependency {version.dep_id}; that API has no version numbers)"
-        )
-    else:
-        title = f"Published '{version.name}' version {number} {_ROUTES[outcome.route]}"
-    outputs = {
-        "dep_id": version.dep_id,
-        "version": number,
-        "etag": version.etag,
-        "version_id": "" if legacy_api else version.id,
-        "size": str(version.size),
-        "file_name": version.file_name,
-        "link": version.link,
-        "skipped": str(outcome.skipped).lower(),
-    }
-    return outputs, title
+        outcome = publish.publish(session, destination, inputs, package, route)
+        deployed = deploy(context, urns, outcome.version, inputs.keep_versions)
+    return outcome, deployed
 
 
 def run_action(inputs: Inputs) -> None:
@@ -204,37 +108,18 @@ def run_action(inputs: Inputs) -> None:
     else:
         package = make_package(inputs)
         report.log_package(package)
-    if inputs.dry_run:
-        outputs = {
-            "dep_id": "",
-            "version": "",
-            "etag": package.md5 if package else "",
-            "version_id": "",
-            "size": str(package.size) if package else "",
-            "file_name": package.path.name if package else "",
-            "link": "",
-            "skipped": "false",
-        }
-        title = f"Dry run: nothing published for '{inputs.name}'"
-        deployed = Deployed()
-    else:
-        outputs, title, deployed = publish_package(inputs, package)
-    outputs |= deployed.outputs()
-    outputs |= {
-        "package_path": str(package.path) if package else "",
-        "package_md5": package.md5 if package else "",
-        "file_count": str(package.file_count) if package else "",
-    }
+    outcome: Outcome | None = None
+    deployed = Deployed()
+    if not inputs.dry_run:
+        outcome, deployed = publish_package(inputs, package)
+    outputs = make_outputs(package, outcome, inputs.legacy_api, deployed).as_dict()
+    title = outputs_title(inputs.name, outcome, inputs.legacy_api)
     runner.set_outputs(outputs)
     runner.info(title)
     rows = {"Runtime": inputs.runtime, **outputs, **deployed.rows()}
     runner.append_summary(report.summary(title, rows))
     if deployed.failure is not None:
         raise deployed.failure
-
-
-class Cancelled(ActionError):
-    """The runner stopped the step (a cancelled job sends SIGTERM to the container)."""
 
 
 def _cancel(signum: int, frame: FrameType | None) -> None:

@@ -9,7 +9,7 @@ computed by streaming, and can be sent as many times as a retry needs.
 import base64
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,9 +39,8 @@ class JsonWithFile:
     def chunks(self) -> Iterator[bytes]:
         head, tail = self._frame()
         yield head
-        with self.file.open("rb") as source:
-            while chunk := source.read(_RAW_CHUNK):
-                yield base64.b64encode(chunk)
+        for chunk in file_chunks(self.file):
+            yield base64.b64encode(chunk)
         yield tail
 
     def sha256(self) -> str:
@@ -54,19 +53,44 @@ class JsonWithFile:
         return BodyReader(self.chunks(), len(self))
 
 
+def file_chunks(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as source:
+        while chunk := source.read(_RAW_CHUNK):
+            yield chunk
+
+
 class BodyReader:
     """A file-like view of a chunk iterator with a known length: `requests` sends it with
-    that Content-Length, reading a block at a time, instead of chunked encoding."""
+    that Content-Length, reading a block at a time, instead of chunked encoding. With
+    `progress`, it is told (sent, total) about every tenth of the way."""
 
-    def __init__(self, chunks: Iterator[bytes], length: int) -> None:
+    def __init__(
+        self,
+        chunks: Iterator[bytes],
+        length: int,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> None:
         self._chunks = chunks
         self._current = memoryview(b"")
         self._length = length
+        self._progress = progress
+        self._sent = 0
+        self._next_report = length // 10
 
     def __len__(self) -> int:
         return self._length
 
     def read(self, size: int = -1) -> bytes:
+        out = self._read(size)
+        self._sent += len(out)
+        if self._progress and out and self._sent >= self._next_report:
+            self._progress(self._sent, self._length)
+            step = max(self._length // 10, 1)
+            while self._next_report <= self._sent:
+                self._next_report += step
+        return out
+
+    def _read(self, size: int) -> bytes:
         if size < 0:
             rest = bytes(self._current) + b"".join(self._chunks)
             self._current = memoryview(b"")

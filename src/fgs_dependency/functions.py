@@ -11,71 +11,26 @@ import base64
 import hashlib
 import io
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import requests
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
-
 from . import client, obs
-from .client import Connection, DependencyVersion
-from .credentials import AkSk
-from .errors import ActionError
+from .dependencies import DependencyVersion
+from .errors import ActionError, AttachError
+from .function_api import (
+    AttachedDependency,
+    Context,
+    FunctionCode,
+    functions_path,
+    read_code,
+    resolve,
+)
 from .retry import with_retries
-from .urns import name_of, parse_target
+from .urns import name_of
 
 MAX_DEPENDENCIES = 20
 # Code FunctionGraph can take again as it is; a container image has no dependencies.
 _RESENDABLE = ("zip", "jar", "inline", "obs")
-
-
-@dataclass(frozen=True)
-class Context:
-    """What every call about functions needs."""
-
-    session: requests.Session
-    functiongraph: Connection
-    obs_endpoint: str
-    obs_keys: Callable[[], AkSk]
-    retries: int
-
-
-class _Reply(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _drop_nulls(cls, value: Any) -> Any:
-        # FunctionGraph sends null for fields that do not apply: the defaults say the same.
-        return (
-            {k: v for k, v in value.items() if v is not None} if isinstance(value, dict) else value
-        )
-
-
-class AttachedDependency(_Reply):
-    id: str
-    dep_id: str = ""
-    name: str = ""
-    version: int | None = None
-
-
-class FuncCode(_Reply):
-    link: str = ""
-
-
-class FunctionCode(_Reply):
-    """The fields of `GET .../code` (and of `.../config`, which carries them too) used here."""
-
-    runtime: str = ""
-    code_type: str = ""
-    code_url: str = ""
-    code_filename: str = ""
-    digest: str = ""
-    func_code: FuncCode = FuncCode()
-    depend_version_list: tuple[str, ...] = ()
-    dependencies: tuple[AttachedDependency, ...] = ()
-    code_encrypt_kms_key_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -86,87 +41,6 @@ class Attachment:
     before: tuple[str, ...]  # labels of the dependency versions, e.g. "numpy 3"
     after: tuple[str, ...]
     changed: bool
-
-
-class AttachError(ActionError):
-    """Attaching failed on one function; `done` holds those finished before it."""
-
-    def __init__(self, message: str, done: list[Attachment]) -> None:
-        super().__init__(message)
-        self.done = done
-
-
-def functions_path(connection: Connection, urn: str = "") -> str:
-    base = f"/v2/{connection.project_id}/fgs/functions"
-    return f"{base}/{urn}" if urn else base
-
-
-def _get(ctx: Context, what: str, path: str) -> Any:
-    return with_retries(
-        what, lambda: client.call(ctx.session, ctx.functiongraph, "GET", path), ctx.retries
-    )
-
-
-def read_code(ctx: Context, urn: str, suffix: str = "code") -> FunctionCode:
-    """`GET .../{urn}/code` (or `/config`), checked."""
-    reply = _get(
-        ctx,
-        f"Reading the {suffix} of '{name_of(urn)}'",
-        f"{functions_path(ctx.functiongraph, urn)}/{suffix}",
-    )
-    try:
-        return FunctionCode.model_validate(reply)
-    except ValidationError:
-        raise ActionError(
-            f"FunctionGraph's {suffix} reply for function '{name_of(urn)}' is not in the "
-            "documented form; nothing was changed on it"
-        ) from None
-
-
-def list_functions(ctx: Context) -> list[dict[str, Any]]:
-    items = with_retries(
-        "Listing the functions",
-        lambda: client.pages(
-            ctx.session, ctx.functiongraph, functions_path(ctx.functiongraph), [], key="functions"
-        ),
-        ctx.retries,
-    )
-    return [i for i in items if isinstance(i, dict) and isinstance(i.get("func_urn"), str)]
-
-
-def bare_urn(urn: str) -> str:
-    return urn.removesuffix(":latest")
-
-
-def resolve(ctx: Context, entries: tuple[str, ...]) -> list[str]:
-    """The URN of each entry of 'functions' (names looked up; each must match one)."""
-    listed: list[dict[str, Any]] | None = None
-    urns: list[str] = []
-    for entry in entries:
-        target = parse_target(entry)
-        if not target.is_name:
-            urns.append(target.urn)
-            continue
-        if listed is None:
-            listed = list_functions(ctx)
-        matches = sorted({bare_urn(f["func_urn"]) for f in listed if f.get("func_name") == entry})
-        if len(matches) == 1:
-            urns.append(matches[0])
-            continue
-        if not matches:
-            names = {str(f.get("func_name")) for f in listed}
-            near = sorted(n for n in names if entry.lower() in n.lower())[:10]
-            hint = f" Similar names: {', '.join(near)}." if near else ""
-            raise ActionError(
-                f"Input 'functions': no function is called '{entry}' in this project "
-                f"({len(listed)} functions listed).{hint} Check the name and 'region', or give "
-                "the function's URN (console: the function's page, 'URN')."
-            )
-        raise ActionError(
-            f"Input 'functions': {len(matches)} functions are called '{entry}' (in different "
-            f"apps or packages): {', '.join(matches)}. Give the URN of the one to change."
-        )
-    return list(dict.fromkeys(urns))
 
 
 def _label(entry: str, known: dict[str, AttachedDependency]) -> str:
@@ -233,7 +107,7 @@ def _put_code(ctx: Context, urn: str, body: bytes) -> None:
     # The same body may be sent twice: a repeated PUT leaves the same state.
     with_retries(
         f"Updating the code of '{name_of(urn)}'",
-        lambda: client.call(ctx.session, ctx.functiongraph, "PUT", path, body=body),
+        lambda: client.exchange(ctx.session, ctx.functiongraph, "PUT", path, body=body).document,
         ctx.retries,
     )
 

@@ -1,7 +1,6 @@
 """IAM: signing in with a password, finding a region's project, temporary access keys."""
 
 import json
-import re
 
 import requests
 
@@ -9,8 +8,7 @@ from . import runner
 from .client import Connection, exchange
 from .credentials import AkSk, Token
 from .errors import ActionError
-
-_PROJECT_ID = re.compile(r"[A-Za-z0-9]{32}")
+from .urns import PROJECT_ID
 
 
 def sign_in(
@@ -36,14 +34,14 @@ def sign_in(
             "scope": {"project": project},
         }
     }
-    _, headers = exchange(
+    headers = exchange(
         session,
         connection,
         "POST",
         "/v3/auth/tokens",
         query=[("nocatalog", "true")],
         body=json.dumps(document).encode(),
-    )
+    ).headers
     token = headers.get("X-Subject-Token", "")
     if not token:
         raise ActionError("IAM accepted the sign-in but sent no X-Subject-Token")
@@ -53,12 +51,12 @@ def sign_in(
 
 def project_for_region(session: requests.Session, connection: Connection, region: str) -> str:
     """The id of the project named after `region`: exactly one must exist."""
-    reply, _ = exchange(session, connection, "GET", "/v3/projects", query=[("name", region)])
+    reply = exchange(session, connection, "GET", "/v3/projects", query=[("name", region)]).document
     projects = reply.get("projects") if isinstance(reply, dict) else None
     if not isinstance(projects, list):
         raise ActionError("IAM's project list has no 'projects'")
     ids = [p.get("id") for p in projects if isinstance(p, dict) and p.get("name") == region]
-    if len(ids) != 1 or not isinstance(ids[0], str) or not _PROJECT_ID.fullmatch(ids[0]):
+    if len(ids) != 1 or not isinstance(ids[0], str) or not PROJECT_ID.fullmatch(ids[0]):
         found = "no project" if not ids else f"{len(ids)} projects"
         raise ActionError(
             f"IAM lists {found} named '{region}' for these credentials; set 'project-id' "
@@ -74,13 +72,13 @@ def temporary_keys(session: requests.Session, connection: Connection) -> AkSk:
             "identity": {"methods": ["token"], "token": {"duration_seconds": 3600}},
         }
     }
-    reply, _ = exchange(
+    reply = exchange(
         session,
         connection,
         "POST",
         "/v3.0/OS-CREDENTIAL/securitytokens",
         body=json.dumps(document).encode(),
-    )
+    ).document
     credential = reply.get("credential") if isinstance(reply, dict) else None
     if not isinstance(credential, dict):
         raise ActionError("IAM's temporary credentials reply has no 'credential'")

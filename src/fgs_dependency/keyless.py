@@ -14,13 +14,13 @@ from urllib.parse import urlsplit
 import requests
 
 from . import runner
+from .client import refusal_parts, refusal_text
 from .credentials import Token, redact
 from .errors import ActionError
-from .retry import RETRYABLE_STATUSES, TransientError, parse_retry_after
 from .transport import send
+from .urns import PROJECT_ID
 
 PATH = "/v3.0/OS-AUTH/id-token/tokens"
-_PROJECT_ID = re.compile(r"[A-Za-z0-9]{32}")
 _PROVIDER = "IAM > Identity Providers > '{idp}'"
 
 # IAM's documentation lists the statuses of this API (400, 401, 403, 404) but not its error
@@ -98,16 +98,14 @@ def exchange(
         timeout=timeout,
         service="IAM",
     )
-    body = _json(reply.body)
+    body = reply.document()
     token = reply.headers.get("X-Subject-Token", "")
     if token:
         runner.mask(token)  # at once: nothing may print it before the runner knows it
-    if reply.status in RETRYABLE_STATUSES:
-        raise TransientError(
-            f"IAM answered HTTP {reply.status} to the keyless sign-in",
-            # Signing in changes nothing: another try is always safe.
-            maybe_committed=False,
-            retry_after=parse_retry_after(reply.headers.get("Retry-After")),
+    if reply.retryable:
+        # Signing in changes nothing: another try is always safe.
+        raise reply.transient(
+            f"IAM answered HTTP {reply.status} to the keyless sign-in", maybe_committed=False
         )
     if reply.status >= 400 or reply.status < 200:
         raise ActionError(
@@ -124,7 +122,7 @@ def exchange(
         raise ActionError("IAM accepted the keyless sign-in but sent no X-Subject-Token")
     scoped = body.get("token", {}).get("project", {}) if isinstance(body, dict) else {}
     found = scoped.get("id") if isinstance(scoped, dict) else None
-    if not isinstance(found, str) or not _PROJECT_ID.fullmatch(found):
+    if not isinstance(found, str) or not PROJECT_ID.fullmatch(found):
         raise ActionError(
             "IAM's keyless sign-in reply names no project (token.project.id); set 'project-id'"
         )
@@ -144,22 +142,9 @@ def _refusal(
     audience: str,
     secrets: list[str],
 ) -> str:
-    code = message = ""
-    if isinstance(body, dict):
-        nested = body.get("error")
-        detail = nested if isinstance(nested, dict) else body
-        code = redact(str(detail.get("error_code", detail.get("code", ""))), secrets)[:64]
-        # Starred out before it is cut short: a cut could leave part of a secret unmatched.
-        message = redact(str(detail.get("error_msg", detail.get("message", ""))), secrets)[:500]
-        request_id = request_id or str(body.get("request_id", ""))[:64]
-    text = f"IAM refused the keyless sign-in: HTTP {status}"
-    if code and code != str(status):
-        text += f" {code}"
-    if message:
-        text += f": {message}"
-    if request_id:
-        text += f" (request id {request_id})"
-    text = redact(text, secrets)
+    code, message, request_id = refusal_parts(body, request_id, secrets)
+    text = refusal_text("IAM refused the keyless sign-in", status, code, message, request_id)
+    text = redact(text, secrets)  # a secret may also span the parts
     cause = _BY_CODE.get(code) or _cause_from_words(message)
     if cause is None:
         cause = {404: "provider", 403: "rules"}.get(status)
@@ -180,10 +165,3 @@ def _cause_from_words(message: str) -> str | None:
         if words.search(message):
             return cause
     return None
-
-
-def _json(body: bytes) -> object:
-    try:
-        return json.loads(body) if body else None
-    except ValueError:
-        return None

@@ -10,23 +10,21 @@ import hashlib
 import hmac
 import ipaddress
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from email.utils import formatdate
 from pathlib import Path
-from typing import IO, BinaryIO
+from typing import IO
 from urllib.parse import quote, unquote, urlsplit
 
 import requests
 
 from . import runner
+from .body import BodyReader, file_chunks
 from .credentials import AkSk, redact, secrets_of
 from .errors import ActionError
 from .report import human_size
-from .retry import RETRYABLE_STATUSES, TransientError, parse_retry_after
 from .transport import send
-
-_CHUNK = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -75,30 +73,6 @@ def sign(
     return signed
 
 
-class _ProgressReader:
-    """An open file as a request body, logging progress about every tenth of the way."""
-
-    def __init__(self, source: BinaryIO, size: int, report: Callable[[int, int], None]) -> None:
-        self._source = source
-        self._size = size
-        self._sent = 0
-        self._next_report = size // 10
-        self._report = report
-
-    def __len__(self) -> int:
-        return self._size
-
-    def read(self, size: int = -1) -> bytes:
-        chunk = self._source.read(_CHUNK if size < 0 else size)
-        self._sent += len(chunk)
-        if chunk and self._sent >= self._next_report:
-            self._report(self._sent, self._size)
-            step = max(self._size // 10, 1)
-            while self._next_report <= self._sent:
-                self._next_report += step
-        return chunk
-
-
 def _log_progress(sent: int, total: int) -> None:
     runner.info(f"  uploaded {human_size(sent)} of {human_size(total)} ({100 * sent // total}%)")
 
@@ -110,7 +84,7 @@ def _request(
     key: str,
     *,
     headers: Mapping[str, str],
-    data: _ProgressReader | None = None,
+    data: BodyReader | None = None,
     sink: IO[bytes] | None = None,
 ) -> None:
     signed = sign(bucket.keys, method, bucket.name, key, headers, formatdate(usegmt=True))
@@ -134,13 +108,9 @@ def _request(
     if request_id:
         message += f" (request id {request_id})"
     message = redact(message, secrets_of(bucket.keys))
-    if reply.status in RETRYABLE_STATUSES:
+    if reply.retryable:
         # A PUT or DELETE of the same key may be repeated: nothing to look up first.
-        raise TransientError(
-            message,
-            maybe_committed=False,
-            retry_after=parse_retry_after(reply.headers.get("Retry-After")),
-        )
+        raise reply.transient(message, maybe_committed=False)
     hints = {
         403: "Check that the credentials may write to 'obs-bucket' (an OBS policy) and that "
         "this machine's clock is right.",
@@ -169,9 +139,8 @@ def upload(session: requests.Session, bucket: Bucket, key: str, path: Path, md5:
         "Content-MD5": base64.b64encode(bytes.fromhex(md5)).decode(),
     }
     runner.info(f"Uploading {human_size(size)} to OBS bucket '{bucket.name}' as '{key}'")
-    with path.open("rb") as source:
-        body = _ProgressReader(source, size, _log_progress)
-        _request(session, bucket, "PUT", key, headers=headers, data=body)
+    body = BodyReader(file_chunks(path), size, _log_progress)
+    _request(session, bucket, "PUT", key, headers=headers, data=body)
     return bucket.url(key)
 
 

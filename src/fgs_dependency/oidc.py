@@ -6,7 +6,6 @@ its own error could print them, and puts the reply's text in its exception. Here
 goes through `transport.send`, as every other request does.
 """
 
-import json
 import os
 from collections.abc import Mapping
 from urllib.parse import quote, urlsplit
@@ -15,8 +14,7 @@ import requests
 
 from . import runner
 from .credentials import redact
-from .errors import ActionError
-from .retry import RETRYABLE_STATUSES, TransientError
+from .errors import ActionError, TransientError
 from .transport import send
 
 URL_VARIABLE = "ACTIONS_ID_TOKEN_REQUEST_URL"
@@ -68,11 +66,11 @@ def request_id_token(
         timeout=timeout,
         service=_SERVICE,
     )
-    document = _json(reply.body)
+    document = reply.document()
     value = document.get("value") if isinstance(document, dict) else None
     if isinstance(value, str) and value:
         runner.mask(value)
-    if reply.status in RETRYABLE_STATUSES:
+    if reply.retryable:
         raise TransientError(f"{_SERVICE} answered HTTP {reply.status}", maybe_committed=False)
     if reply.status != 200:
         detail = ""
@@ -86,10 +84,3 @@ def request_id_token(
     if not isinstance(value, str) or value.count(".") != 2:
         raise ActionError(f"{_SERVICE} answered without a token ('value') in its reply")
     return value
-
-
-def _json(body: bytes) -> object:
-    try:
-        return json.loads(body) if body else None
-    except ValueError:
-        return None

@@ -8,33 +8,22 @@ from dataclasses import dataclass
 
 import requests
 
-from . import client, obs, runner
+from . import dependencies, obs, runner
 from .body import JsonWithFile
-from .client import Connection, DependencyVersion
+from .choices import Route
+from .client import Connection
 from .credentials import AkSk
+from .dependencies import DependencyVersion
 from .errors import ActionError
-from .packaging import INLINE_LIMIT, Package
+from .package import INLINE_LIMIT, Package
 from .retry import with_retries
+from .settings import Inputs
 
 # The API gateway refuses AK/SK-signed requests with bodies over 12 MB.
 SIGNED_BODY_LIMIT = 12 * 1024 * 1024
 OBS_LIMIT = 300 * 1024 * 1024
 # Objects the action uploads for itself: one per content, so a re-run reuses the key.
 OBS_KEY_PREFIX = "fgs-dependency-action"
-
-
-@dataclass(frozen=True)
-class Request:
-    name: str
-    runtime: str
-    description: str
-    if_unchanged: str
-    retries: int
-    legacy_api: bool
-    depend_type: str
-    obs_bucket: str
-    obs_key: str
-    depend_link: str
 
 
 @dataclass(frozen=True)
@@ -48,14 +37,14 @@ class Destination:
 class Outcome:
     version: DependencyVersion
     skipped: bool
-    route: str
+    route: Route
 
 
 def _mib(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MiB"
 
 
-def choose_route(request: Request, package: Package | None, signed: bool) -> str:
+def choose_route(request: Inputs, package: Package | None, signed: bool) -> Route:
     """'link', 'zip' or 'obs'; refuses, before anything is sent, what no route can carry."""
     if package is None:
         return "link"
@@ -89,10 +78,10 @@ def choose_route(request: Request, package: Package | None, signed: bool) -> str
     raise ActionError(f"The package cannot be sent: {problem}. To fix it, {fixes}.")
 
 
-def inline_body(request: Request, package: Package) -> JsonWithFile:
+def inline_body(request: Inputs, package: Package) -> JsonWithFile:
     """The create request that carries the zip itself: what choose_route measures is what
     publish sends."""
-    return client.inline_body(
+    return dependencies.inline_body(
         name=request.name,
         runtime=request.runtime,
         description=request.description,
@@ -105,7 +94,7 @@ def _shown(value: str) -> str:
     return json.dumps(value[:100])
 
 
-def _check_describes(version: DependencyVersion, request: Request) -> None:
+def _check_describes(version: DependencyVersion, request: Inputs) -> None:
     """FunctionGraph's reply must be about what was asked: its name and runtime reach the
     log, the summary and the deploy steps that read the outputs."""
     wrong = [
@@ -131,83 +120,86 @@ def _matches(version: DependencyVersion, package: Package | None, runtime: str) 
 
 
 def publish(
-    destination: Destination, request: Request, package: Package | None, route: str
+    session: requests.Session,
+    destination: Destination,
+    request: Inputs,
+    package: Package | None,
+    route: Route,
 ) -> Outcome:
     """Publish `package` (or `request.depend_link` when it is None) by `route`, which
     choose_route gave."""
     connection = destination.functiongraph
     retries = request.retries
-    with requests.Session() as session:
 
-        def versions_now() -> list[DependencyVersion]:
-            if request.legacy_api:
-                return with_retries(
-                    "Listing the dependencies",
-                    lambda: client.list_named(session, connection, request.name),
-                    retries,
-                )
-            dep_id = with_retries(
-                "Looking up the dependency",
-                lambda: client.find_dependency(session, connection, request.name),
-                retries,
-            )
-            if dep_id is None:
-                return []
+    def versions_now() -> list[DependencyVersion]:
+        if request.legacy_api:
             return with_retries(
-                "Listing its versions",
-                lambda: client.list_versions(session, connection, dep_id),
+                "Listing the dependencies",
+                lambda: dependencies.list_named(session, connection, request.name),
                 retries,
             )
+        dep_id = with_retries(
+            "Looking up the dependency",
+            lambda: dependencies.find_dependency(session, connection, request.name),
+            retries,
+        )
+        if dep_id is None:
+            return []
+        return with_retries(
+            "Listing its versions",
+            lambda: dependencies.list_versions(session, connection, dep_id),
+            retries,
+        )
 
-        # What exists before this run sends anything: the base for skipping, and what a
-        # version found after a lost reply must not be.
-        before = versions_now()
-        newest = before[-1] if before else None
-        skip = request.if_unchanged == "skip" and package is not None
-        if skip and newest and _matches(newest, package, request.runtime):
-            _check_describes(newest, request)
-            return Outcome(newest, skipped=True, route=route)
-        existing = {v.id for v in before}
+    # What exists before this run sends anything: the base for skipping, and what a
+    # version found after a lost reply must not be.
+    before = versions_now()
+    newest = before[-1] if before else None
+    skip = request.if_unchanged == "skip" and package is not None
+    if skip and newest and _matches(newest, package, request.runtime):
+        _check_describes(newest, request)
+        return Outcome(newest, skipped=True, route=route)
+    existing = {v.id for v in before}
 
-        def stored_by_this_run() -> DependencyVersion | None:
-            runner.info("The outcome is unknown: checking whether FunctionGraph stored it")
-            for version in reversed(versions_now()):
-                if version.id not in existing and _matches(version, package, request.runtime):
-                    label = version.id if version.version is None else f"version {version.version}"
-                    runner.info(f"It did: adopting {label} instead of sending it again")
-                    return version
-            runner.info("It did not: sending it again")
-            return None
+    def stored_by_this_run() -> DependencyVersion | None:
+        runner.info("The outcome is unknown: checking whether FunctionGraph stored it")
+        for version in reversed(versions_now()):
+            if version.id not in existing and _matches(version, package, request.runtime):
+                label = version.id if version.version is None else f"version {version.version}"
+                runner.info(f"It did: adopting {label} instead of sending it again")
+                return version
+        runner.info("It did not: sending it again")
+        return None
 
-        def create(body: JsonWithFile | bytes, sha256: str | None) -> DependencyVersion:
-            return with_retries(
-                "Creating the version",
-                lambda: client.create_version(
-                    session, connection, body, sha256, legacy=request.legacy_api
-                ),
-                retries,
-                recover=stored_by_this_run,
+    def create(body: JsonWithFile | bytes, sha256: str | None) -> DependencyVersion:
+        return with_retries(
+            "Creating the version",
+            lambda: dependencies.create_version(
+                session, connection, body, sha256, legacy=request.legacy_api
+            ),
+            retries,
+            recover=stored_by_this_run,
+        )
+
+    fields = {
+        "name": request.name,
+        "runtime": request.runtime,
+        "description": request.description,
+    }
+    if route == "link":
+        if request.if_unchanged == "skip":
+            runner.info(
+                "if-unchanged: skip does not apply to 'depend-link': its MD5 is unknown here"
             )
-
-        fields = {
-            "name": request.name,
-            "runtime": request.runtime,
-            "description": request.description,
-        }
-        if route == "link":
-            if request.if_unchanged == "skip":
-                runner.info(
-                    "if-unchanged: skip does not apply to 'depend-link': its MD5 is unknown here"
-                )
-            version = create(client.link_body(**fields, link=request.depend_link), None)
-        elif route == "zip":
-            assert package is not None
-            inline = inline_body(request, package)
-            signed = isinstance(connection.credentials, AkSk)
-            version = create(inline, inline.sha256() if signed else None)
-        else:
-            assert package is not None
-            version = _through_obs(session, destination, request, package, fields, create)
+        version = create(dependencies.link_body(**fields, link=request.depend_link), None)
+    elif route == "zip":
+        assert package is not None
+        inline = inline_body(request, package)
+        signed = isinstance(connection.credentials, AkSk)
+        version = create(inline, inline.sha256() if signed else None)
+    else:
+        assert package is not None
+        version = _through_obs(session, destination, request, package, fields, create)
     _check_describes(version, request)
     if package is not None and (
         version.etag.lower() != package.md5 or version.size != package.size
@@ -223,7 +215,7 @@ def publish(
 def _through_obs(
     session: requests.Session,
     destination: Destination,
-    request: Request,
+    request: Inputs,
     package: Package,
     fields: dict[str, str],
     create: Callable[[JsonWithFile | bytes, str | None], DependencyVersion],
@@ -242,7 +234,7 @@ def _through_obs(
         request.retries,
     )
     try:
-        return create(client.link_body(**fields, link=link), None)
+        return create(dependencies.link_body(**fields, link=link), None)
     finally:
         if not request.obs_key:
             _remove(session, bucket, key, request.retries)

@@ -5,7 +5,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 from . import runner
-from .packaging import Package
+from .package import Package
 
 
 def human_size(size: int) -> str:

@@ -7,10 +7,10 @@ A failed deletion is a warning: the publish it follows has succeeded."""
 from dataclasses import dataclass
 from typing import Literal
 
-from . import client, runner
-from .client import ApiError, DependencyVersion
-from .errors import ActionError
-from .functions import Context, bare_urn, functions_path, list_functions, read_code
+from . import client, dependencies, paging, runner
+from .dependencies import DependencyVersion
+from .errors import ActionError, ApiError
+from .function_api import Context, bare_urn, functions_path, list_functions, read_code
 from .retry import with_retries
 
 Fate = Literal["deleted", "already gone", "kept: in use", "kept: not deleted"]
@@ -27,7 +27,7 @@ def _published_versions(ctx: Context, urn: str) -> list[str]:
     path = f"{functions_path(ctx.functiongraph, urn)}/versions"
     items = with_retries(
         f"Listing the published versions of {urn}",
-        lambda: client.pages(ctx.session, ctx.functiongraph, path, [], key="versions"),
+        lambda: paging.pages(ctx.session, ctx.functiongraph, path, [], key="versions"),
         ctx.retries,
     )
     numbers = {str(i.get("version")) for i in items if isinstance(i, dict)}
@@ -64,7 +64,7 @@ def _delete(ctx: Context, dep_id: str, number: int) -> Retired:
     try:
         with_retries(
             f"Deleting version {number}",
-            lambda: client.call(ctx.session, ctx.functiongraph, "DELETE", path),
+            lambda: client.exchange(ctx.session, ctx.functiongraph, "DELETE", path),
             ctx.retries,
         )
     except ApiError as err:
@@ -84,7 +84,7 @@ def retire(ctx: Context, current: DependencyVersion, keep: int) -> list[Retired]
     try:
         versions = with_retries(
             "Listing the versions to retire",
-            lambda: client.list_versions(ctx.session, ctx.functiongraph, current.dep_id),
+            lambda: dependencies.list_versions(ctx.session, ctx.functiongraph, current.dep_id),
             ctx.retries,
         )
         old = candidates(versions, keep, current)

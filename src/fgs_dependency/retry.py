@@ -14,7 +14,7 @@ from email.utils import parsedate_to_datetime
 from typing import TypeVar
 
 from . import runner
-from .errors import ActionError
+from .errors import ActionError, TransientError
 
 T = TypeVar("T")
 
@@ -22,23 +22,6 @@ RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 _BASE_DELAY = 0.5
 _MAX_DELAY = 30.0
 _MAX_RETRY_AFTER = 120.0
-
-
-class TransientError(ActionError):
-    """A failure worth another try. `maybe_committed`: the server may have acted on it."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        maybe_committed: bool,
-        retry_after: float | None = None,
-        code: str = "",
-        request_id: str = "",
-    ):
-        super().__init__(message, code=code, request_id=request_id)
-        self.maybe_committed = maybe_committed
-        self.retry_after = retry_after
 
 
 def parse_retry_after(value: str | None) -> float | None:

@@ -38,14 +38,6 @@ def debug_enabled() -> bool:
     return os.environ.get("RUNNER_DEBUG") == "1"
 
 
-def debug(message: str) -> None:
-    issue_command("debug", {}, message)
-
-
-def notice(message: str) -> None:
-    issue_command("notice", {}, message)
-
-
 def warning(message: str) -> None:
     issue_command("warning", {}, message)
 

@@ -22,7 +22,7 @@ def iam_connection(inputs: Inputs, credentials: Credentials | None) -> Connectio
 
 def sign_in(session: requests.Session, inputs: Inputs) -> tuple[Credentials, str]:
     """The credentials to use, and the project id (looked up from the region when absent)."""
-    method = inputs.sign_in_method()
+    method = inputs.sign_in
     if method == "keyless":
         return _keyless(session, inputs)
     credentials: Credentials

@@ -2,6 +2,7 @@
 CA from the standard variables), redirects never followed, replies read with a cap, and
 failures sorted into worth-retrying or not."""
 
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -11,8 +12,8 @@ from urllib.parse import urlsplit
 import requests
 from urllib3.exceptions import NewConnectionError
 
-from .errors import ActionError
-from .retry import TransientError
+from .errors import ActionError, TransientError
+from .retry import RETRYABLE_STATUSES, parse_retry_after
 
 # Replies the action reads are small; anything larger is not the service talking.
 MAX_REPLY = 1024 * 1024
@@ -24,6 +25,29 @@ class Reply:
     status: int
     headers: Mapping[str, str]
     body: bytes
+
+    @property
+    def retryable(self) -> bool:
+        return self.status in RETRYABLE_STATUSES
+
+    def document(self) -> Any:
+        """The body as JSON, or None when it is empty or not JSON."""
+        try:
+            return json.loads(self.body) if self.body else None
+        except ValueError:
+            return None
+
+    def transient(
+        self, message: str, *, maybe_committed: bool, code: str = "", request_id: str = ""
+    ) -> TransientError:
+        """The error for a reply worth another try, waiting as its Retry-After asks."""
+        return TransientError(
+            message,
+            maybe_committed=maybe_committed,
+            retry_after=parse_retry_after(self.headers.get("Retry-After")),
+            code=code,
+            request_id=request_id,
+        )
 
 
 def _keep_own_headers(request: requests.PreparedRequest) -> requests.PreparedRequest:

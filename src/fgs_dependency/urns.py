@@ -10,6 +10,8 @@ _URN = re.compile(
     rf"urn:fss:(?P<region>[a-z0-9-]+):(?P<project>[A-Za-z0-9]+):function:"
     rf"(?P<package>{_FIELD}):(?P<name>{_FIELD})(?::(?P<qualifier>[^:]*))?"
 )
+# A project id as IAM gives them (console: My Credentials > API Credentials).
+PROJECT_ID = re.compile(r"[A-Za-z0-9]{32}")
 # A function name as FunctionGraph allows it: a letter first, then letters, digits, '_' and '-'.
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,127}")
 
