@@ -27,7 +27,8 @@ from types import ModuleType
 from typing import Literal, get_args
 
 import pytest
-from conftest import (
+from fgs_emulator import Emulator
+from helpers import (
     DECLARED_INPUTS,
     ROOT,
     Run,
@@ -37,7 +38,6 @@ from conftest import (
     publish_inputs,
     run_action,
 )
-from fgs_emulator import Emulator
 
 CONTAINER_SH = ROOT / "scripts" / "container.sh"
 PYTHON = "/usr/local/bin/python"

@@ -8,7 +8,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import (
+from fgs_emulator import Emulator, RecordedRequest, Status
+from helpers import (
     ACCESS_KEY,
     BUCKET,
     PROJECT_ID,
@@ -21,7 +22,6 @@ from conftest import (
     publish_inputs,
     run_action,
 )
-from fgs_emulator import Emulator, RecordedRequest, Status
 
 FUNCTIONS = f"/v2/{PROJECT_ID}/fgs/functions"
 

@@ -13,8 +13,8 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from conftest import PROJECT_ID, make_tree, publish_inputs, run_action
 from fgs_emulator import Emulator
+from helpers import PROJECT_ID, make_tree, publish_inputs, run_action
 from huaweicloudsdkcore.utils.http_utils import sanitize_for_serialization
 from huaweicloudsdkfunctiongraph.v2 import (
     DeleteDependencyVersionRequest,

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import (
+from fgs_emulator import HOSTILE_KINDS, Emulator, Hostile
+from helpers import (
     ACCESS_KEY,
     PROJECT_ID,
     REGION,
@@ -22,7 +23,6 @@ from conftest import (
     make_tree,
     run_action,
 )
-from fgs_emulator import HOSTILE_KINDS, Emulator, Hostile
 
 USER, PASSWORD, DOMAIN = "deployer", "hunter2-Pa55", "acme"
 

@@ -9,8 +9,8 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import REGION, Run, assert_no_secrets, make_tree, publish_inputs, run_action
 from fgs_emulator import INJECTED, INJECTION_KINDS, Emulator, Hostile
+from helpers import REGION, Run, assert_no_secrets, make_tree, publish_inputs, run_action
 
 _COMMAND = re.compile(r"::([A-Za-z-]+)(?: ([^:]*))?::(.*)")
 _LEGACY = re.compile(r"##\[([A-Za-z-]+)")

@@ -9,7 +9,8 @@ from collections.abc import Callable, Iterator
 from typing import Literal
 
 import pytest
-from conftest import (
+from fgs_emulator import Emulator
+from helpers import (
     ACCESS_KEY,
     DECLARED_INPUTS,
     PROJECT_ID,
@@ -18,7 +19,6 @@ from conftest import (
     TOKEN,
     command_lines,
 )
-from fgs_emulator import Emulator
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 

@@ -13,7 +13,10 @@ from pathlib import Path
 
 import jwt
 import pytest
-from conftest import (
+from fgs_emulator import Emulator, IdentityProvider, Status, rules_for_sub
+from fgs_emulator.federation import map_user
+from fgs_emulator.server import DEFAULT_OIDC_REQUEST_TOKEN
+from helpers import (
     PROJECT_ID,
     REGION,
     Run,
@@ -22,9 +25,6 @@ from conftest import (
     make_tree,
     run_action,
 )
-from fgs_emulator import Emulator, IdentityProvider, Status, rules_for_sub
-from fgs_emulator.federation import map_user
-from fgs_emulator.server import DEFAULT_OIDC_REQUEST_TOKEN
 
 IDP = "github-actions"
 REPO = "octo-org/octo-deps"

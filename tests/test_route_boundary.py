@@ -10,8 +10,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import BUCKET, publish_inputs, run_action
 from fgs_emulator import Emulator
+from helpers import BUCKET, publish_inputs, run_action
 
 LIMIT = 12 * 1024 * 1024
 ASCII = "a" * 510

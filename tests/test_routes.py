@@ -8,7 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import (
+from fgs_emulator import Emulator, IdentityProvider, rules_for_sub
+from fgs_emulator.server import DEFAULT_OIDC_REQUEST_TOKEN
+from helpers import (
     ACCESS_KEY,
     PROJECT_ID,
     REGION,
@@ -19,8 +21,6 @@ from conftest import (
     make_tree,
     run_action,
 )
-from fgs_emulator import Emulator, IdentityProvider, rules_for_sub
-from fgs_emulator.server import DEFAULT_OIDC_REQUEST_TOKEN
 
 USER, PASSWORD, DOMAIN = "deployer", "Pa55word!with spaces", "acme-corp"
 BUCKET = "deps-bucket"

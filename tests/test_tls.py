@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import (
+from fgs_emulator_tls import TlsEmulator
+from helpers import (
     ACCESS_KEY,
     PROJECT_ID,
     REGION,
@@ -21,7 +22,6 @@ from conftest import (
     publish_inputs,
     run_action,
 )
-from fgs_emulator_tls import TlsEmulator
 
 TESTS = Path(__file__).resolve().parent
 
