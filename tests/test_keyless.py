@@ -7,7 +7,6 @@ import json
 import os
 import re
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,34 +16,30 @@ from fgs_emulator import Emulator, IdentityProvider, Status, rules_for_sub
 from fgs_emulator.federation import map_user
 from fgs_emulator.server import DEFAULT_OIDC_REQUEST_TOKEN
 from helpers import (
+    BUCKET,
     PROJECT_ID,
     REGION,
     Run,
     assert_no_secrets,
     command_lines,
+    emulator_fixture,
     make_tree,
     run_action,
+    start_emulator,
 )
 
 IDP = "github-actions"
 REPO = "octo-org/octo-deps"
-BUCKET = "deps-bucket"
 MB = 1024 * 1024
 # The repository's release tags only, as the README's rule does.
 TAGS_ONLY = rf"repo:{REPO}:ref:refs/tags/v.*"
 
 
-@pytest.fixture
-def emu() -> Iterator[Emulator]:
-    with Emulator(
-        credentials={},
-        tokens=(),
-        project_id=PROJECT_ID,
-        region=REGION,
-        buckets={BUCKET},
-        identity_providers={IDP: IdentityProvider(rules=rules_for_sub(TAGS_ONLY))},
-    ) as emulator:
-        yield emulator
+emu = emulator_fixture(
+    credentials={},
+    tokens=(),
+    identity_providers={IDP: IdentityProvider(rules=rules_for_sub(TAGS_ONLY))},
+)
 
 
 def runner_env(emu: Emulator) -> dict[str, str]:
@@ -241,10 +236,9 @@ def test_wrong_issuer(workspace: Path, tmp_path: Path) -> None:
     provider = IdentityProvider(
         rules=rules_for_sub(TAGS_ONLY), issuer="https://token.actions.githubusercontent.com/"
     )
-    with Emulator(
-        credentials={}, tokens=(), project_id=PROJECT_ID, region=REGION,
-        identity_providers={IDP: provider},
-    ) as emu:  # fmt: skip
+    with start_emulator(
+        credentials={}, tokens=(), buckets=(), identity_providers={IDP: provider}
+    ) as emu:
         run = publish(emu, workspace, tmp_path)
     assert run.returncode == 1
     [error] = run.errors

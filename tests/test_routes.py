@@ -4,7 +4,6 @@ already in OBS, and the legacy create API; no secret of any route in what a run 
 import hashlib
 import os
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,33 +11,26 @@ from fgs_emulator import Emulator, IdentityProvider, rules_for_sub
 from fgs_emulator.server import DEFAULT_OIDC_REQUEST_TOKEN
 from helpers import (
     ACCESS_KEY,
+    BUCKET,
     PROJECT_ID,
     REGION,
     SECRET_KEY,
     TOKEN,
     Run,
     assert_no_secrets,
+    emulator_fixture,
     make_tree,
     run_action,
 )
 
 USER, PASSWORD, DOMAIN = "deployer", "Pa55word!with spaces", "acme-corp"
-BUCKET = "deps-bucket"
 MB = 1024 * 1024
 
 
-@pytest.fixture
-def emu() -> Iterator[Emulator]:
-    with Emulator(
-        credentials={ACCESS_KEY: SECRET_KEY},
-        tokens={TOKEN},
-        project_id=PROJECT_ID,
-        region=REGION,
-        users={(DOMAIN, USER): PASSWORD},
-        buckets={BUCKET},
-        identity_providers={"github-actions": IdentityProvider(rules=rules_for_sub("repo:.*"))},
-    ) as emulator:
-        yield emulator
+emu = emulator_fixture(
+    users={(DOMAIN, USER): PASSWORD},
+    identity_providers={"github-actions": IdentityProvider(rules=rules_for_sub("repo:.*"))},
+)
 
 
 def oidc_env(emu: Emulator) -> dict[str, str]:

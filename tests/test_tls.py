@@ -5,19 +5,15 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
 from fgs_emulator_tls import TlsEmulator
 from helpers import (
-    ACCESS_KEY,
     PROJECT_ID,
-    REGION,
-    SECRET_KEY,
-    TOKEN,
     assert_no_secrets,
+    emulator_fixture,
     make_tree,
     publish_inputs,
     run_action,
@@ -26,15 +22,7 @@ from helpers import (
 TESTS = Path(__file__).resolve().parent
 
 
-@pytest.fixture
-def tls_emulator() -> Iterator[TlsEmulator]:
-    with TlsEmulator(
-        credentials={ACCESS_KEY: SECRET_KEY},
-        tokens={TOKEN},
-        project_id=PROJECT_ID,
-        region=REGION,
-    ) as emu:
-        yield emu
+tls_emulator = emulator_fixture(TlsEmulator, buckets=())
 
 
 @pytest.fixture
