@@ -1,7 +1,6 @@
 """scripts/pin_image.py: the release commit's action.yml points at the pushed image."""
 
 import hashlib
-import importlib.util
 import json
 import subprocess
 import sys
@@ -9,13 +8,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers import ROOT, load_script
 
-ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "pin_image.py"
-_spec = importlib.util.spec_from_file_location("pin_image", SCRIPT)
-assert _spec and _spec.loader
-pin_image = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(pin_image)
+pin_image = load_script("pin_image")
 
 IMAGE = "ghcr.io/acme/fgs-dependency-action"
 DIGEST = "sha256:" + "0123456789abcdef" * 4
