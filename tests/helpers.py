@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 import yaml
-from fgs_emulator import Emulator
+from fgs_emulator import Emulator, RecordedRequest
+from fgs_emulator.server import DEFAULT_OIDC_REQUEST_TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent
 ACCESS_KEY = "HPUAEXAMPLEAK0000001"
@@ -57,6 +58,19 @@ def emulator_fixture(
             yield emulator
 
     return serve
+
+
+def calls(emu: Emulator, method: str, prefix: str) -> list[RecordedRequest]:
+    """The requests `emu` received with `method` on a path that starts with `prefix`."""
+    return [r for r in emu.requests if r.method == method and r.path.startswith(prefix)]
+
+
+def oidc_env(emu: Emulator) -> dict[str, str]:
+    """What the runner gives a container action in a job with `id-token: write`."""
+    return {
+        "ACTIONS_ID_TOKEN_REQUEST_URL": f"{emu.url}/_github/idtoken?api-version=2.0",
+        "ACTIONS_ID_TOKEN_REQUEST_TOKEN": DEFAULT_OIDC_REQUEST_TOKEN,
+    }
 
 
 def load_script(name: str) -> ModuleType:

@@ -18,6 +18,7 @@ from helpers import (
     TOKEN,
     Run,
     assert_no_secrets,
+    calls,
     make_tree,
     publish_inputs,
     run_action,
@@ -43,10 +44,6 @@ def deploy(emu: Emulator, workspace: Path, tmp_path: Path, **more: str) -> Run:
         make_tree(workspace, {"lib/helper.py": "VALUE = 1\n"})
     inputs = publish_inputs(emu, **{"obs-endpoint": emu.url, **more})
     return run_action(workspace, inputs, tmp=tmp_path / f"run{len(list(tmp_path.iterdir()))}")
-
-
-def calls(emu: Emulator, method: str, prefix: str) -> list[RecordedRequest]:
-    return [r for r in emu.requests if r.method == method and r.path.startswith(prefix)]
 
 
 def code_puts(emu: Emulator) -> list[RecordedRequest]:

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from fgs_emulator import Emulator, IdentityProvider, rules_for_sub
-from fgs_emulator.server import DEFAULT_OIDC_REQUEST_TOKEN
 from helpers import (
     ACCESS_KEY,
     BUCKET,
@@ -18,8 +17,10 @@ from helpers import (
     TOKEN,
     Run,
     assert_no_secrets,
+    calls,
     emulator_fixture,
     make_tree,
+    oidc_env,
     run_action,
 )
 
@@ -31,14 +32,6 @@ emu = emulator_fixture(
     users={(DOMAIN, USER): PASSWORD},
     identity_providers={"github-actions": IdentityProvider(rules=rules_for_sub("repo:.*"))},
 )
-
-
-def oidc_env(emu: Emulator) -> dict[str, str]:
-    """What the runner gives a container action in a job with `id-token: write`."""
-    return {
-        "ACTIONS_ID_TOKEN_REQUEST_URL": f"{emu.url}/_github/idtoken?api-version=2.0",
-        "ACTIONS_ID_TOKEN_REQUEST_TOKEN": DEFAULT_OIDC_REQUEST_TOKEN,
-    }
 
 
 def inputs(emu: Emulator, how: str, **more: str) -> dict[str, str]:
@@ -67,10 +60,6 @@ def no_secrets(run: Run, emu: Emulator) -> None:
 def big_tree(workspace: Path, size: int) -> None:
     # Random bytes do not compress: the zip is about as large as the file.
     make_tree(workspace, {"blob.bin": os.urandom(size), "mod.py": "x = 1\n"})
-
-
-def calls(emu: Emulator, method: str, prefix: str) -> list:  # type: ignore[type-arg]
-    return [r for r in emu.requests if r.method == method and r.path.startswith(prefix)]
 
 
 @pytest.mark.parametrize("how", ["aksk", "token", "iam"])
