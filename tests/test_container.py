@@ -10,7 +10,6 @@ here, these tests fail and say why: they are never skipped.
 """
 
 import hashlib
-import importlib.util
 import json
 import os
 import re
@@ -23,21 +22,21 @@ import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Literal, get_args
 
 import pytest
-from conftest import (
+from fgs_emulator import Emulator
+from helpers import (
     DECLARED_INPUTS,
     ROOT,
     Run,
     assert_no_secrets,
+    load_script,
     make_tree,
     parse_outputs,
     publish_inputs,
     run_action,
 )
-from fgs_emulator import Emulator
 
 CONTAINER_SH = ROOT / "scripts" / "container.sh"
 PYTHON = "/usr/local/bin/python"
@@ -443,21 +442,13 @@ def test_locked_dependencies_are_wheels_for_every_architecture(arch: Arch, tmp_p
     assert all(machine in name for name in compiled), compiled
 
 
-def _pin_image() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("pin_image", ROOT / "scripts" / "pin_image.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_an_index_of_these_images_is_what_the_release_pins(
     images: list[Image], tmp_path: Path
 ) -> None:
     """The images built here, gathered in one OCI image index as a registry serves it: the
     release's check (scripts/pin_image.py) accepts its digest when it has both architectures,
     and names the one missing otherwise."""
-    pin_image = _pin_image()
+    pin_image = load_script("pin_image")
     arch = images[0].arch
     index = f"localhost/fgs-dependency-action:index-{uuid.uuid4().hex[:8]}"
     container("podman", "manifest", "create", index, arch=arch)

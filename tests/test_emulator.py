@@ -13,7 +13,7 @@ import subprocess
 import sys
 import uuid
 import zipfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,6 +25,7 @@ import requests
 from fgs_emulator import Emulator, RecordedRequest
 from fgs_emulator.auth import AkSkAuthorization, sdk_signature, verify_aksk
 from fgs_emulator.errors import ApiError
+from helpers import emulator_fixture
 from huaweicloudsdkcore.sdk_request import SdkRequest
 from huaweicloudsdkcore.signer.signer import Signer
 
@@ -52,10 +53,9 @@ class Prepared:
     body: bytes
 
 
-@pytest.fixture
-def emu() -> Iterator[Emulator]:
-    with Emulator(credentials={AK: SK}, tokens={TOKEN}, project_id=PROJECT, region=REGION) as e:
-        yield e
+emu = emulator_fixture(
+    credentials={AK: SK}, tokens={TOKEN}, project_id=PROJECT, region=REGION, buckets=()
+)
 
 
 def make_zip(files: dict[str, bytes] | None = None) -> bytes:

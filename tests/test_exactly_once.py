@@ -8,8 +8,8 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import BUCKET, make_tree, publish_inputs, run_action
 from fgs_emulator import CommitThenDrop, Emulator, Reset, SlowReply, Status
+from helpers import BUCKET, make_tree, publish_inputs, run_action
 
 FAULTS = {
     "429 Retry-After 1": Status(429, retry_after=1),

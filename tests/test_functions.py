@@ -8,7 +8,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import (
+from fgs_emulator import Emulator, RecordedRequest, Status
+from helpers import (
     ACCESS_KEY,
     BUCKET,
     PROJECT_ID,
@@ -17,11 +18,11 @@ from conftest import (
     TOKEN,
     Run,
     assert_no_secrets,
+    calls,
     make_tree,
     publish_inputs,
     run_action,
 )
-from fgs_emulator import Emulator, RecordedRequest, Status
 
 FUNCTIONS = f"/v2/{PROJECT_ID}/fgs/functions"
 
@@ -43,10 +44,6 @@ def deploy(emu: Emulator, workspace: Path, tmp_path: Path, **more: str) -> Run:
         make_tree(workspace, {"lib/helper.py": "VALUE = 1\n"})
     inputs = publish_inputs(emu, **{"obs-endpoint": emu.url, **more})
     return run_action(workspace, inputs, tmp=tmp_path / f"run{len(list(tmp_path.iterdir()))}")
-
-
-def calls(emu: Emulator, method: str, prefix: str) -> list[RecordedRequest]:
-    return [r for r in emu.requests if r.method == method and r.path.startswith(prefix)]
 
 
 def code_puts(emu: Emulator) -> list[RecordedRequest]:

@@ -7,14 +7,13 @@ import hashlib
 import io
 import json
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import pytest
-from conftest import PROJECT_ID, make_tree, publish_inputs, run_action
 from fgs_emulator import Emulator
+from helpers import PROJECT_ID, emulator_fixture, make_tree, publish_inputs, run_action
 from huaweicloudsdkcore.utils.http_utils import sanitize_for_serialization
 from huaweicloudsdkfunctiongraph.v2 import (
     DeleteDependencyVersionRequest,
@@ -122,12 +121,9 @@ def test_the_code_update_body_is_what_the_sdk_serialises(
 # --- the emulator's functions, called as the SDK signs ---------------------------------
 
 
-@pytest.fixture
-def emu() -> Iterator[Emulator]:
-    with Emulator(
-        credentials={AK: SK}, tokens=set(), project_id=PROJECT, region=REGION, buckets={"code-b"}
-    ) as e:
-        yield e
+emu = emulator_fixture(
+    credentials={AK: SK}, tokens=set(), project_id=PROJECT, region=REGION, buckets={"code-b"}
+)
 
 
 def function_path(urn: str, what: str) -> str:

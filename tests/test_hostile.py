@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import (
+from fgs_emulator import HOSTILE_KINDS, Emulator, Hostile
+from helpers import (
     ACCESS_KEY,
     PROJECT_ID,
     REGION,
@@ -19,10 +20,11 @@ from conftest import (
     Run,
     assert_no_secrets,
     command_lines,
+    emulator_fixture,
     make_tree,
     run_action,
+    start_emulator,
 )
-from fgs_emulator import HOSTILE_KINDS, Emulator, Hostile
 
 USER, PASSWORD, DOMAIN = "deployer", "hunter2-Pa55", "acme"
 
@@ -40,16 +42,7 @@ EXPECTED = {
 }
 
 
-@pytest.fixture
-def emu() -> Iterator[Emulator]:
-    with Emulator(
-        credentials={ACCESS_KEY: SECRET_KEY},
-        tokens={TOKEN},
-        project_id=PROJECT_ID,
-        region=REGION,
-        users={(DOMAIN, USER): PASSWORD},
-    ) as emulator:
-        yield emulator
+emu = emulator_fixture(users={(DOMAIN, USER): PASSWORD}, buckets=())
 
 
 def clean_failure(run: Run, emu: Emulator) -> str:
@@ -373,7 +366,7 @@ def test_unexpected_failure_shows_the_traceback_inert(workspace: Path, tmp_path:
     in it and in the one ::error:: line. urllib3 lowercases the header it quotes: the token
     is in mixed case, so its lower-cased copy must be starred out too."""
     token = "MIIE-MixedCase-token-0123456789abcdef"
-    with Emulator(credentials={}, tokens={token}, project_id=PROJECT_ID, region=REGION) as emu:
+    with start_emulator(credentials={}, tokens={token}, buckets=()) as emu:
         make_tree(workspace, {"mod.py": "x = 1\n"})
         emu.inject("list_dependencies", Hostile("echo_auth_encoding"))
         inputs = {
@@ -404,7 +397,7 @@ def test_unexpected_failure_shows_the_traceback_inert(workspace: Path, tmp_path:
     assert error.split("::", 2)[2].startswith("Unexpected failure (DecodeError: ")
     assert "gzip, ***, but" in error and "re-run with debug logging enabled" in error
     # Without debug logging: the same one line, and no traceback at all.
-    with Emulator(credentials={}, tokens={token}, project_id=PROJECT_ID, region=REGION) as emu:
+    with start_emulator(credentials={}, tokens={token}, buckets=()) as emu:
         emu.inject("list_dependencies", Hostile("echo_auth_encoding"))
         inputs["endpoint"] = emu.url
         quiet = run_action(workspace, inputs, tmp=tmp_path / "quiet")

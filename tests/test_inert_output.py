@@ -9,48 +9,20 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import REGION, Run, assert_no_secrets, make_tree, publish_inputs, run_action
 from fgs_emulator import INJECTED, INJECTION_KINDS, Emulator, Hostile
+from helpers import REGION, Run, assert_no_secrets, executed, make_tree, publish_inputs, run_action
 
-_COMMAND = re.compile(r"::([A-Za-z-]+)(?: ([^:]*))?::(.*)")
-_LEGACY = re.compile(r"##\[([A-Za-z-]+)")
 # What the action itself issues.
 OURS = {"add-mask", "group", "endgroup", "error", "warning", "debug"}
-
-
-def executed(log: str) -> list[tuple[str, dict[str, str], str]]:
-    """The workflow commands the runner would carry out, in order."""
-    commands: list[tuple[str, dict[str, str], str]] = []
-    stopped: str | None = None
-    for raw in log.splitlines():
-        line = raw.strip()
-        if stopped is not None:
-            if line == f"::{stopped}::":
-                stopped = None
-            continue
-        match = _COMMAND.fullmatch(line)
-        if match:
-            name, props, data = match.groups()
-            if name == "stop-commands":
-                stopped = data
-                continue
-            pairs = (p.split("=", 1) for p in (props or "").split(",") if "=" in p)
-            commands.append((name, dict(pairs), data))
-            continue
-        # The older form is tried only where the line is not a `::` command.
-        legacy = _LEGACY.search(raw)
-        if legacy:
-            commands.append((f"##[{legacy[1]}", {}, raw))
-    return commands
 
 
 def assert_inert(run: Run) -> None:
     """No command that a server's text made: each is one of ours, none bears the injected
     title or starts its message with the injected text."""
-    for name, props, data in executed(run.log):
-        assert name in OURS, f"the runner would run {name!r}: {data!r}"
-        assert props.get("title") != "X", (name, props, data)
-        assert not data.startswith(INJECTED), (name, props, data)
+    for command in executed(run.log):
+        assert command.name in OURS, f"the runner would run {command.name!r}: {command.data!r}"
+        assert command.properties.get("title") != "X", command
+        assert not command.data.startswith(INJECTED), command
     # The summary: markup only inside code spans; one heading, ours.
     outside_code = re.sub(r"`[^`\n]*`", "", run.summary)
     assert "<" not in outside_code and "](" not in outside_code, run.summary
@@ -59,7 +31,7 @@ def assert_inert(run: Run) -> None:
 
 
 def error_annotations(run: Run) -> list[tuple[dict[str, str], str]]:
-    return [(props, data) for name, props, data in executed(run.log) if name == "error"]
+    return [(c.properties, c.data) for c in executed(run.log) if c.name == "error"]
 
 
 # What each injection gets: the exit code, and a phrase of the one error (None: it succeeds).

@@ -9,16 +9,16 @@ from collections.abc import Callable, Iterator
 from typing import Literal
 
 import pytest
-from conftest import (
+from fgs_emulator import Emulator
+from helpers import (
     ACCESS_KEY,
     DECLARED_INPUTS,
     PROJECT_ID,
     REGION,
     SECRET_KEY,
-    TOKEN,
     command_lines,
+    emulator_fixture,
 )
-from fgs_emulator import Emulator
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
@@ -110,12 +110,7 @@ def environment(values: dict[str, str]) -> Iterator[None]:
         os.environ.update(saved)
 
 
-@pytest.fixture(scope="module")
-def emu() -> Iterator[Emulator]:
-    with Emulator(
-        credentials={ACCESS_KEY: SECRET_KEY}, tokens={TOKEN}, project_id=PROJECT_ID, region=REGION
-    ) as emulator:
-        yield emulator
+emu = emulator_fixture(scope="module", buckets=())
 
 
 def each_known_value(test: Callable[..., None]) -> Callable[..., None]:

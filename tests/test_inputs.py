@@ -3,8 +3,8 @@
 from pathlib import Path
 
 import pytest
-from conftest import SECRET_KEY, assert_no_secrets, make_tree, publish_inputs, run_action
 from fgs_emulator import Emulator
+from helpers import SECRET_KEY, assert_no_secrets, make_tree, publish_inputs, run_action
 
 BAD_VALUES = [
     ("name", "9starts-with-digit", "starting with a letter"),

@@ -7,52 +7,41 @@ import json
 import os
 import re
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import jwt
 import pytest
-from conftest import (
+from fgs_emulator import Emulator, IdentityProvider, Status, rules_for_sub
+from fgs_emulator.federation import map_user
+from fgs_emulator.server import DEFAULT_OIDC_REQUEST_TOKEN
+from helpers import (
+    BUCKET,
     PROJECT_ID,
     REGION,
     Run,
     assert_no_secrets,
+    calls,
     command_lines,
+    emulator_fixture,
     make_tree,
+    oidc_env,
     run_action,
+    start_emulator,
 )
-from fgs_emulator import Emulator, IdentityProvider, Status, rules_for_sub
-from fgs_emulator.federation import map_user
-from fgs_emulator.server import DEFAULT_OIDC_REQUEST_TOKEN
 
 IDP = "github-actions"
 REPO = "octo-org/octo-deps"
-BUCKET = "deps-bucket"
 MB = 1024 * 1024
 # The repository's release tags only, as the README's rule does.
 TAGS_ONLY = rf"repo:{REPO}:ref:refs/tags/v.*"
 
 
-@pytest.fixture
-def emu() -> Iterator[Emulator]:
-    with Emulator(
-        credentials={},
-        tokens=(),
-        project_id=PROJECT_ID,
-        region=REGION,
-        buckets={BUCKET},
-        identity_providers={IDP: IdentityProvider(rules=rules_for_sub(TAGS_ONLY))},
-    ) as emulator:
-        yield emulator
-
-
-def runner_env(emu: Emulator) -> dict[str, str]:
-    """What the runner gives a container action in a job with `id-token: write`."""
-    return {
-        "ACTIONS_ID_TOKEN_REQUEST_URL": f"{emu.url}/_github/idtoken?api-version=2.0",
-        "ACTIONS_ID_TOKEN_REQUEST_TOKEN": DEFAULT_OIDC_REQUEST_TOKEN,
-    }
+emu = emulator_fixture(
+    credentials={},
+    tokens=(),
+    identity_providers={IDP: IdentityProvider(rules=rules_for_sub(TAGS_ONLY))},
+)
 
 
 def keyless_inputs(emu: Emulator, **more: str) -> dict[str, str]:
@@ -66,10 +55,6 @@ def keyless_inputs(emu: Emulator, **more: str) -> dict[str, str]:
         "obs-endpoint": emu.url,
         **more,
     }
-
-
-def calls(emu: Emulator, method: str, prefix: str) -> list:  # type: ignore[type-arg]
-    return [r for r in emu.requests if r.method == method and r.path.startswith(prefix)]
 
 
 def no_secrets(run: Run, emu: Emulator) -> None:
@@ -87,7 +72,7 @@ def publish(
     emu: Emulator, workspace: Path, tmp_path: Path, env: dict[str, str] | None = None, **more: str
 ) -> Run:
     make_tree(workspace, {"mod.py": "x = 1\n"})
-    environment = runner_env(emu) if env is None else env
+    environment = oidc_env(emu) if env is None else env
     return run_action(workspace, keyless_inputs(emu, **more), environment, tmp=tmp_path)
 
 
@@ -149,7 +134,7 @@ def test_large_package_through_obs_with_temporary_keys(
     run = run_action(
         workspace,
         keyless_inputs(emu, **{"obs-bucket": BUCKET}, **more),
-        {**runner_env(emu), "RUNNER_DEBUG": "1"},
+        {**oidc_env(emu), "RUNNER_DEBUG": "1"},
         tmp=tmp_path,
     )
     assert run.returncode == 0, run.log
@@ -176,7 +161,7 @@ def test_large_package_through_obs_with_temporary_keys(
 def test_without_id_token_permission(
     emu: Emulator, workspace: Path, tmp_path: Path, missing: tuple[str, ...]
 ) -> None:
-    env = {k: v for k, v in runner_env(emu).items() if k not in missing}
+    env = {k: v for k, v in oidc_env(emu).items() if k not in missing}
     run = publish(emu, workspace, tmp_path, env=env)
     assert run.returncode == 1
     [error] = run.errors
@@ -241,10 +226,9 @@ def test_wrong_issuer(workspace: Path, tmp_path: Path) -> None:
     provider = IdentityProvider(
         rules=rules_for_sub(TAGS_ONLY), issuer="https://token.actions.githubusercontent.com/"
     )
-    with Emulator(
-        credentials={}, tokens=(), project_id=PROJECT_ID, region=REGION,
-        identity_providers={IDP: provider},
-    ) as emu:  # fmt: skip
+    with start_emulator(
+        credentials={}, tokens=(), buckets=(), identity_providers={IDP: provider}
+    ) as emu:
         run = publish(emu, workspace, tmp_path)
     assert run.returncode == 1
     [error] = run.errors
@@ -261,7 +245,7 @@ def test_iam_unavailable_is_retried(emu: Emulator, workspace: Path, tmp_path: Pa
 
 
 def test_request_token_refused_by_github(emu: Emulator, workspace: Path, tmp_path: Path) -> None:
-    env = {**runner_env(emu), "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "stale-request-token-000"}
+    env = {**oidc_env(emu), "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "stale-request-token-000"}
     run = publish(emu, workspace, tmp_path, env=env)
     assert run.returncode == 1
     [error] = run.errors
@@ -295,7 +279,7 @@ def test_bad_keyless_inputs_fail_before_any_request(
 
 
 def test_plain_http_token_url_is_refused(emu: Emulator, workspace: Path, tmp_path: Path) -> None:
-    env = {**runner_env(emu), "ACTIONS_ID_TOKEN_REQUEST_URL": "http://example.com/x?a=1"}
+    env = {**oidc_env(emu), "ACTIONS_ID_TOKEN_REQUEST_URL": "http://example.com/x?a=1"}
     run = publish(emu, workspace, tmp_path, env=env)
     assert run.returncode == 1
     [error] = run.errors
@@ -309,7 +293,7 @@ def test_a_create_error_echoing_the_iam_token_is_redacted(
     from fgs_emulator import Hostile
 
     emu.inject("create", Hostile("echo_auth"))
-    run = publish(emu, workspace, tmp_path, env={**runner_env(emu), "RUNNER_DEBUG": "1"})
+    run = publish(emu, workspace, tmp_path, env={**oidc_env(emu), "RUNNER_DEBUG": "1"})
     assert run.returncode == 1
     [error] = run.errors
     assert "x-auth-token=***" in error

@@ -5,7 +5,7 @@ is shown too, fenced off from command parsing and with secrets starred out."""
 from pathlib import Path
 
 import pytest
-from conftest import ACCESS_KEY, SECRET_KEY, assert_no_secrets, make_tree, run_action
+from helpers import ACCESS_KEY, SECRET_KEY, assert_no_secrets, make_tree, run_action
 
 
 @pytest.mark.parametrize("debug", [False, True], ids=["plain", "runner-debug"])

@@ -10,7 +10,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import make_tree, run_action
+from helpers import make_tree, run_action
 
 WORDS = ["module", "exports", "function", "return", "const", "import", "from", "value", "data"]
 # The MD5 of the zip of tree() below. When this test fails the zip's bytes changed, so every

@@ -7,7 +7,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import make_tree, run_action
+from helpers import make_tree, run_action
 
 from fgs_dependency import packaging
 from fgs_dependency.errors import ActionError, InputError

@@ -6,7 +6,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import make_tree
+from helpers import make_tree
 
 from fgs_dependency import compress, packaging, zipwrite
 from fgs_dependency.errors import ActionError

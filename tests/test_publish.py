@@ -8,7 +8,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import (
+from fgs_emulator import Emulator
+from helpers import (
     ACCESS_KEY,
     DECLARED_OUTPUTS,
     PROJECT_ID,
@@ -19,7 +20,6 @@ from conftest import (
     publish_inputs,
     run_action,
 )
-from fgs_emulator import Emulator
 
 TREE = {"python/requests/__init__.py": "VERSION = '2.32'\n" * 20, "python/six.py": "six = 6\n"}
 

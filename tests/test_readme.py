@@ -1,7 +1,6 @@
 """README.md agrees with action.yml: generated tables, and examples that use only what
 the action declares."""
 
-import importlib.util
 import re
 import subprocess
 import sys
@@ -10,13 +9,10 @@ from typing import Any
 
 import pytest
 import yaml
+from helpers import ROOT, load_script
 
-ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "readme_tables.py"
-_spec = importlib.util.spec_from_file_location("readme_tables", SCRIPT)
-assert _spec and _spec.loader
-readme_tables = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(readme_tables)
+readme_tables = load_script("readme_tables")
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 ACTION = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))

@@ -1,7 +1,6 @@
 """scripts/pin_image.py: the release commit's action.yml points at the pushed image."""
 
 import hashlib
-import importlib.util
 import json
 import subprocess
 import sys
@@ -9,13 +8,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers import ROOT, load_script
 
-ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "pin_image.py"
-_spec = importlib.util.spec_from_file_location("pin_image", SCRIPT)
-assert _spec and _spec.loader
-pin_image = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(pin_image)
+pin_image = load_script("pin_image")
 
 IMAGE = "ghcr.io/acme/fgs-dependency-action"
 DIGEST = "sha256:" + "0123456789abcdef" * 4
@@ -91,6 +87,18 @@ def run_script(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, str(SCRIPT), *args], capture_output=True, text=True, timeout=60
     )
+
+
+# The image and the index's digest the release pins.
+PIN = ("--image", IMAGE, "--digest", INDEX_DIGEST)
+
+
+def run_with_index(
+    tmp_path: Path, index_bytes: bytes, target: Path, *args: str
+) -> subprocess.CompletedProcess[str]:
+    """The script with `args` on `target`, reading the image index from a file."""
+    (tmp_path / "index.json").write_bytes(index_bytes)
+    return run_script(*args, "--index", str(tmp_path / "index.json"), str(target))
 
 
 def changed_lines(before: str, after: str) -> list[tuple[str, str]]:
@@ -265,16 +273,7 @@ def test_command_line_rewrites_the_file(tmp_path: Path) -> None:
     target = tmp_path / "action.yml"
     original = (ROOT / "action.yml").read_bytes()
     target.write_bytes(original)
-    (tmp_path / "index.json").write_bytes(MULTI_ARCH)
-    done = run_script(
-        "--image",
-        IMAGE,
-        "--digest",
-        INDEX_DIGEST,
-        "--index",
-        str(tmp_path / "index.json"),
-        str(target),
-    )
+    done = run_with_index(tmp_path, MULTI_ARCH, target, *PIN)
     assert done.returncode == 0, done.stderr
     reference = f"docker://{IMAGE}@{INDEX_DIGEST}"
     assert f"{reference} (linux/amd64, linux/arm64)" in done.stdout
@@ -302,8 +301,7 @@ def test_command_line_refuses_and_leaves_the_file_alone(
 ) -> None:
     target = tmp_path / "action.yml"
     target.write_text(SAMPLE)
-    (tmp_path / "index.json").write_bytes(index_bytes)
-    done = run_script(*args, "--index", str(tmp_path / "index.json"), str(target))
+    done = run_with_index(tmp_path, index_bytes, target, *args)
     assert done.returncode == 2
     assert done.stderr.startswith("pin_image: ")
     assert message in done.stderr
@@ -314,22 +312,13 @@ def test_command_line_refuses_and_leaves_the_file_alone(
 def test_command_line_needs_the_index(tmp_path: Path) -> None:
     target = tmp_path / "action.yml"
     target.write_text(SAMPLE)
-    done = run_script("--image", IMAGE, "--digest", INDEX_DIGEST, str(target))
+    done = run_script(*PIN, str(target))
     assert done.returncode == 2
     assert "--index" in done.stderr
     assert target.read_text() == SAMPLE
 
 
 def test_command_line_missing_file(tmp_path: Path) -> None:
-    (tmp_path / "index.json").write_bytes(MULTI_ARCH)
-    done = run_script(
-        "--image",
-        IMAGE,
-        "--digest",
-        INDEX_DIGEST,
-        "--index",
-        str(tmp_path / "index.json"),
-        str(tmp_path / "nope.yml"),
-    )
+    done = run_with_index(tmp_path, MULTI_ARCH, tmp_path / "nope.yml", *PIN)
     assert done.returncode == 2
     assert "nope.yml" in done.stderr

@@ -10,8 +10,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import BUCKET, publish_inputs, run_action
-from fgs_emulator import Emulator
+from fgs_emulator import Emulator, RecordedRequest
+from helpers import BUCKET, Run, calls, publish_inputs, run_action
 
 LIMIT = 12 * 1024 * 1024
 ASCII = "a" * 510
@@ -51,8 +51,19 @@ def creates(emu: Emulator) -> list:  # type: ignore[type-arg]
     return [r for r in emu.requests if r.method == "POST" and r.path.endswith("/version")]
 
 
-def obs_puts(emu: Emulator) -> list:  # type: ignore[type-arg]
-    return [r for r in emu.requests if r.method == "PUT" and r.path.startswith(f"/{BUCKET}/")]
+def obs_puts(emu: Emulator) -> list[RecordedRequest]:
+    return calls(emu, "PUT", f"/{BUCKET}/")
+
+
+def publish_with_a_bucket(emu: Emulator, workspace: Path, tmp_path: Path, description: str) -> Run:
+    """Publish workspace/deps.zip with an OBS bucket at hand for a body over the limit."""
+    inputs = publish_inputs(
+        emu,
+        path="deps.zip",
+        description=description,
+        **{"obs-bucket": BUCKET, "obs-endpoint": emu.url},
+    )
+    return run_action(workspace, inputs, tmp=tmp_path)
 
 
 @pytest.mark.parametrize("description", [ASCII, CHINESE], ids=["ascii", "chinese"])
@@ -61,13 +72,7 @@ def test_body_just_within_the_limit_goes_inline(
 ) -> None:
     package = ready_zip(workspace / "deps.zip", description, over_by=-4)
     assert LIMIT - 8 < inline_body_length(package.read_bytes(), description) <= LIMIT
-    inputs = publish_inputs(
-        emulator,
-        path="deps.zip",
-        description=description,
-        **{"obs-bucket": BUCKET, "obs-endpoint": emulator.url},
-    )
-    run = run_action(workspace, inputs, tmp=tmp_path)
+    run = publish_with_a_bucket(emulator, workspace, tmp_path, description)
     assert run.returncode == 0, run.log
     [create] = creates(emulator)
     assert create.body_size == inline_body_length(package.read_bytes(), description)
@@ -81,13 +86,7 @@ def test_body_just_over_the_limit_goes_through_obs(
     package = ready_zip(workspace / "deps.zip", description, over_by=1)
     body = inline_body_length(package.read_bytes(), description)
     assert LIMIT < body <= LIMIT + 5
-    inputs = publish_inputs(
-        emulator,
-        path="deps.zip",
-        description=description,
-        **{"obs-bucket": BUCKET, "obs-endpoint": emulator.url},
-    )
-    run = run_action(workspace, inputs, tmp=tmp_path)
+    run = publish_with_a_bucket(emulator, workspace, tmp_path, description)
     assert run.returncode == 0, run.log
     assert "Sending the package through OBS" in run.stdout
     [put] = obs_puts(emulator)

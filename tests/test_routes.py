@@ -4,49 +4,34 @@ already in OBS, and the legacy create API; no secret of any route in what a run 
 import hashlib
 import os
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import (
+from fgs_emulator import Emulator, IdentityProvider, rules_for_sub
+from helpers import (
     ACCESS_KEY,
+    BUCKET,
     PROJECT_ID,
     REGION,
     SECRET_KEY,
     TOKEN,
     Run,
     assert_no_secrets,
+    calls,
+    emulator_fixture,
     make_tree,
+    oidc_env,
     run_action,
 )
-from fgs_emulator import Emulator, IdentityProvider, rules_for_sub
-from fgs_emulator.server import DEFAULT_OIDC_REQUEST_TOKEN
 
 USER, PASSWORD, DOMAIN = "deployer", "Pa55word!with spaces", "acme-corp"
-BUCKET = "deps-bucket"
 MB = 1024 * 1024
 
 
-@pytest.fixture
-def emu() -> Iterator[Emulator]:
-    with Emulator(
-        credentials={ACCESS_KEY: SECRET_KEY},
-        tokens={TOKEN},
-        project_id=PROJECT_ID,
-        region=REGION,
-        users={(DOMAIN, USER): PASSWORD},
-        buckets={BUCKET},
-        identity_providers={"github-actions": IdentityProvider(rules=rules_for_sub("repo:.*"))},
-    ) as emulator:
-        yield emulator
-
-
-def oidc_env(emu: Emulator) -> dict[str, str]:
-    """What the runner gives a container action in a job with `id-token: write`."""
-    return {
-        "ACTIONS_ID_TOKEN_REQUEST_URL": f"{emu.url}/_github/idtoken?api-version=2.0",
-        "ACTIONS_ID_TOKEN_REQUEST_TOKEN": DEFAULT_OIDC_REQUEST_TOKEN,
-    }
+emu = emulator_fixture(
+    users={(DOMAIN, USER): PASSWORD},
+    identity_providers={"github-actions": IdentityProvider(rules=rules_for_sub("repo:.*"))},
+)
 
 
 def inputs(emu: Emulator, how: str, **more: str) -> dict[str, str]:
@@ -75,10 +60,6 @@ def no_secrets(run: Run, emu: Emulator) -> None:
 def big_tree(workspace: Path, size: int) -> None:
     # Random bytes do not compress: the zip is about as large as the file.
     make_tree(workspace, {"blob.bin": os.urandom(size), "mod.py": "x = 1\n"})
-
-
-def calls(emu: Emulator, method: str, prefix: str) -> list:  # type: ignore[type-arg]
-    return [r for r in emu.requests if r.method == method and r.path.startswith(prefix)]
 
 
 @pytest.mark.parametrize("how", ["aksk", "token", "iam"])

@@ -5,36 +5,24 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
-from conftest import (
-    ACCESS_KEY,
+from fgs_emulator_tls import TlsEmulator
+from helpers import (
     PROJECT_ID,
-    REGION,
-    SECRET_KEY,
-    TOKEN,
     assert_no_secrets,
+    emulator_fixture,
     make_tree,
     publish_inputs,
     run_action,
 )
-from fgs_emulator_tls import TlsEmulator
 
 TESTS = Path(__file__).resolve().parent
 
 
-@pytest.fixture
-def tls_emulator() -> Iterator[TlsEmulator]:
-    with TlsEmulator(
-        credentials={ACCESS_KEY: SECRET_KEY},
-        tokens={TOKEN},
-        project_id=PROJECT_ID,
-        region=REGION,
-    ) as emu:
-        yield emu
+tls_emulator = emulator_fixture(TlsEmulator, buckets=())
 
 
 @pytest.fixture
