@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from helpers import make_tree, run_action
 
-from fgs_dependency import packaging
+from fgs_dependency import compress, packaging
 from fgs_dependency.errors import ActionError, InputError
 
 FILES = {
@@ -20,9 +20,9 @@ FILES = {
     "données/é.txt": "unicode names\n",
     # Over the size up to which a file is read whole: streamed through zlib and a spool, so
     # that path's bytes are held to the same rules (layout, determinism, time zones).
-    "big/large.txt": "line of a large file\n" * (packaging._WHOLE_FILE // 21 + 50_000),
+    "big/large.txt": "line of a large file\n" * (compress._WHOLE_FILE // 21 + 50_000),
 }
-assert len(FILES["big/large.txt"]) > packaging._WHOLE_FILE
+assert len(FILES["big/large.txt"]) > compress._WHOLE_FILE
 
 
 def build(root: Path, tmp: Path, **kw: object) -> packaging.Package:
