@@ -472,6 +472,10 @@ def test_a_failure_stops_before_the_next_function_and_says_what_changed(
 
     assert run.returncode == 1
     [error] = run.errors
+    # The version was published (its outputs are written): the title says what failed.
+    title = "Dependency 'demo-deps' published; attaching it to the functions failed"
+    assert error.startswith(f"::error title={title}::")
+    assert f"### :x: {title}" in run.summary
     assert "Function 'b'" in error
     assert f"Changed before it: {first}." in error and f"Not attempted: {third}." in error
     assert json.loads(run.outputs["updated_functions"]) == [first]

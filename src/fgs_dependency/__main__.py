@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from . import packaging, report, runner
 from .credentials import redact
 from .deploy import Deployed, deploy
-from .errors import ActionError, Cancelled, InputError, InputErrors
+from .errors import ActionError, AttachError, Cancelled, InputError, InputErrors
 from .outputs import outputs as make_outputs
 from .outputs import title as outputs_title
 from .packaging import Package
@@ -158,7 +158,11 @@ def main() -> int:
     try:
         run_action(inputs)
     except ActionError as err:
-        what = "Invalid input" if isinstance(err, InputError) else title
+        what = title
+        if isinstance(err, InputError):
+            what = "Invalid input"
+        elif isinstance(err, AttachError):  # the version exists: its outputs were written
+            what = f"Dependency '{inputs.name}' published; attaching it to the functions failed"
         return fail(what, [redact(str(err), secrets)], err)
     except Exception as err:  # one clear line instead of a traceback
         if runner.debug_enabled():

@@ -62,8 +62,8 @@ class AttachError(ActionError):
     """Attaching failed on one function; `done` holds (as `Attachment`s) those finished
     before it."""
 
-    def __init__(self, message: str, done: list["Attachment"]) -> None:
-        super().__init__(message)
+    def __init__(self, cause: ActionError, message: str, done: list["Attachment"]) -> None:
+        super().__init__(message, code=cause.code, request_id=cause.request_id)
         self.done = done
 
 

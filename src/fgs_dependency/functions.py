@@ -228,5 +228,5 @@ def attach_all(ctx: Context, urns: list[str], version: DependencyVersion) -> lis
             )
             left = urns[len(done) + 1 :]
             rest = f" Not attempted: {', '.join(left)}." if left else ""
-            raise AttachError(f"{err}{so_far}{rest}", done) from None
+            raise AttachError(err, f"{err}{so_far}{rest}", done) from None
     return done
