@@ -284,6 +284,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.close_connection = True
         body: bytes
         content_type = "application/json"
+        extra: dict[str, str] = {}  # more headers
         if kind == "non_json":
             status, body, content_type = 200, b"OK", "text/plain"
         elif kind == "html":
@@ -326,14 +327,9 @@ class _Handler(BaseHTTPRequestHandler):
                 }
             ).encode()
         elif kind == "command_in_request_id":
-            self.send_response(403)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("X-Request-Id", "::error title=X::injected")
+            status = 403
+            extra["X-Request-Id"] = "::error title=X::injected"
             body = json.dumps({"error_code": "FSS.1046", "error_msg": "no access"}).encode()
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Connection", "close")
-            self.end_headers()
-            self.wfile.write(body)
         elif kind == "echo_auth_encoding":
             # A broken proxy that copies the credential headers into Content-Encoding: the
             # client finds "gzip" among them and tries to decode a body that is no gzip.
@@ -342,18 +338,9 @@ class _Handler(BaseHTTPRequestHandler):
                 for name in ("authorization", "x-auth-token", "x-security-token")
                 if name in headers
             )
+            status = 200
+            extra["Content-Encoding"] = f"gzip, {echoed}"
             body = json.dumps(payload or {}).encode()
-            try:
-                self.send_response(200)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Encoding", f"gzip, {echoed}")
-                self.send_header("Content-Length", str(len(body)))
-                self.send_header("Connection", "close")
-                self.end_headers()
-                self.wfile.write(body)
-            except OSError:
-                pass
-            return
         else:
             document = dict(payload or {})
             if kind == "missing_fields":
@@ -383,6 +370,8 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             self.send_response(status)
             self.send_header("Content-Type", content_type)
+            for name, value in extra.items():
+                self.send_header(name, value)
             self.send_header("Content-Length", str(len(body)))
             self.send_header("Connection", "close")
             self.end_headers()
