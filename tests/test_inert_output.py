@@ -80,7 +80,9 @@ def test_reply_for_another_name_is_refused_and_shown(
     # JSON-quoted, so the newline shows as \n and the line stays one annotation.
     assert '"demo-deps\\n::error title=X::injected"' in message
     assert "Nothing was written to the outputs" in message
-    assert "::error title\\=X" not in run.summary
+    # In the summary: one bullet line, its backslash escaped so that it renders as \n.
+    [shown] = [line for line in run.summary.splitlines() if "injected" in line]
+    assert shown.startswith("- ") and '"demo-deps\\\\n::error title=X::injected"' in shown
 
 
 def test_injected_file_fields_stay_in_code_spans(
