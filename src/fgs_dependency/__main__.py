@@ -1,15 +1,12 @@
 """The entry point: inputs -> package -> sign in -> publish -> deploy -> outputs."""
 
-import gc
-
 if __name__ == "__main__":
-    # Importing pydantic and pydantic-settings makes some 100,000 objects that live as long
-    # as the process: the collector's passes over them during the imports, and its last one
-    # at exit, would cost a dry run about 40 ms, a fifth of it. Collection stays off until
-    # the inputs are read, then those objects are frozen out of its way (see main).
-    gc.disable()
+    from .startup import prepare
+
+    prepare()  # before anything heavy is imported: see startup.py
 
 import functools
+import gc
 import signal
 import sys
 import tempfile
@@ -148,7 +145,7 @@ def main() -> int:
     except ActionError as err:
         return fail("Invalid input", [str(err)], err)
     finally:
-        if not gc.isenabled():  # started as the program: see gc.disable() at the top
+        if not gc.isenabled():  # started as the program: see startup.prepare
             gc.freeze()
             gc.enable()
     secrets = _secrets(inputs)
