@@ -25,6 +25,8 @@ _LINE = re.compile(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)")
 
 # What `python -m fgs_dependency` does before its other imports (the top of __main__.py).
 AS_RUN = "from fgs_dependency.startup import prepare; prepare(); "
+# The same with only the collector off, as before the stand-ins of startup.py.
+WITHOUT_STAND_INS = "import gc; gc.disable(); "
 
 
 def import_times() -> tuple[float, list[tuple[int, int, str]]]:
@@ -49,10 +51,11 @@ def import_times() -> tuple[float, list[tuple[int, int, str]]]:
     return total, modules
 
 
-def plain_import_time() -> float:
-    """Seconds to import the entry point without -X importtime's own overhead."""
+def plain_import_time(first: str = AS_RUN) -> float:
+    """Seconds to import the entry point without -X importtime's own overhead, after the
+    statements `first`."""
     code = (
-        "import time; start = time.perf_counter(); " + AS_RUN + "import fgs_dependency.__main__; "
+        "import time; start = time.perf_counter(); " + first + "import fgs_dependency.__main__; "
         "print(time.perf_counter() - start)"
     )
     argv = [sys.executable, "-I", "-c", code]
@@ -68,12 +71,13 @@ def main() -> None:
     tiny = trees.tiny_tree()
     inputs = {"name": "bench-start", "runtime": "Python3.9", "path": tiny.name, "dry-run": "true"}
     env = common.action_env(trees.CACHE, common.WORK / "startup", inputs)
-    imports, plain, dry_runs, bare = [], [], [], []
+    imports, plain, without, dry_runs, bare = [], [], [], [], []
     heaviest: dict[str, list[int]] = {}
     for _ in range(args.rounds):
         total, modules = import_times()
         imports.append(total)
         plain.append(plain_import_time())
+        without.append(plain_import_time(WITHOUT_STAND_INS))
         for cumulative, depth, name in modules:
             if depth <= 2:
                 heaviest.setdefault(name, []).append(cumulative)
@@ -98,6 +102,12 @@ def main() -> None:
             "the same, timed inside (no -X importtime)",
             f"{common.median(plain) * 1000:.0f} ms",
             f"{min(plain) * 1000:.0f} ms",
+            "-",
+        ],
+        [
+            "the same without startup.py's stand-ins (collector off only)",
+            f"{common.median(without) * 1000:.0f} ms",
+            f"{min(without) * 1000:.0f} ms",
             "-",
         ],
         [
