@@ -18,13 +18,12 @@ Medians over the rounds; speed-ups are Info-ZIP's median over the variant's.
 """
 
 import argparse
-import subprocess
+import shutil
 import sys
-import time
 from pathlib import Path
 
 import common
-import trees
+from bench_packaging import TREES, info_zip
 
 # Levels of the action's own code path, chosen before it runs (compress._LEVEL is read per
 # file). Exits as the program does.
@@ -65,13 +64,6 @@ print(md5, size)
 """
 
 
-def info_zip(root: Path, out: Path) -> tuple[float, int]:
-    out.unlink(missing_ok=True)
-    start = time.perf_counter()
-    subprocess.run(["zip", "-r", "-X", "-q", str(out), "."], cwd=root, check=True)
-    return time.perf_counter() - start, out.stat().st_size
-
-
 def variant(argv: list[str], root: Path, scratch: Path) -> tuple[float, int]:
     """(wall s, zip size) of one run of a variant on `root`, dry run."""
     inputs = {"name": "bench-limit", "runtime": "Python3.9", "path": root.name, "dry-run": "true"}
@@ -82,8 +74,7 @@ def variant(argv: list[str], root: Path, scratch: Path) -> tuple[float, int]:
         size = Path(outputs["package_path"]).stat().st_size
     else:  # the forked prototype prints its result
         size = int(child.output.split()[-1])
-    for made in (scratch / "runner_temp").iterdir():  # keep the scratch folder small
-        subprocess.run(["rm", "-rf", str(made)], check=True)
+    shutil.rmtree(scratch / "runner_temp")  # the zips; action_env makes it again
     return child.wall, size
 
 
@@ -105,12 +96,12 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     print(f"What 4x would take, {args.rounds} rounds; {common.machine()}")
     for key in args.trees.split(","):
-        root = {"node": trees.node_tree, "python": trees.python_tree}[key]().resolve()
+        root = TREES[key][1]().resolve()
         ref_zip = work / f"{key}-infozip.zip"
         info_zip(root, ref_zip)
         for argv in variants.values():
             variant(argv, root, work / key)
-        ref: list[tuple[float, int]] = []
+        ref: list[tuple[float, float, int]] = []
         times: dict[str, list[float]] = {name: [] for name in variants}
         sizes: dict[str, int] = {}
         for _ in range(args.rounds):
@@ -118,7 +109,7 @@ def main() -> None:
             for name, argv in variants.items():
                 wall, sizes[name] = variant(argv, root, work / key)
                 times[name].append(wall)
-        ref_t, ref_size = common.median([r[0] for r in ref]), ref[-1][1]
+        ref_t, ref_size = common.median([r[0] for r in ref]), ref[-1][2]
         rows = [["zip -r -X -q (reference)", f"{ref_t:.3f}", "1.0x", "1.000", "-"]]
         for name, walls in times.items():
             wall = common.median(walls)
