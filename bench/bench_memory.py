@@ -11,7 +11,7 @@ Through the action, with ready zips of random (incompressible) data:
 - inline with AK/SK: 8.9 MiB, the largest the API gateway takes signed (12 MiB requests)
 - inline with a token: 40 MB (FunctionGraph's inline limit is 40 MiB)
 - through OBS with a token: 250 MB
-The body code alone (fgs_dependency.body.JsonWithFile posted with `requests`, bench/rss_post.py)
+The body code alone (huaweicloud.body.JsonWithFile posted with `requests`, bench/rss_post.py)
 for the 40 MB zip, and a naive JSON body for comparison; and packaging alone (a dry run of
 the pip tree).
 Target (issue 6): at most 80 MB above the dry run, for the 40 MB inline and 250 MB OBS

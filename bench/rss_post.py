@@ -2,7 +2,7 @@
 
     python bench/rss_post.py URL PROJECT_ID TOKEN ZIP {streamed|naive}
 
-streamed: the body is fgs_dependency.body.JsonWithFile, sent with `requests` as the action
+streamed: the body is huaweicloud.body.JsonWithFile, sent with `requests` as the action
 sends it (its SHA-256 computed by streaming too, as signing would). naive: the JSON document
 built in memory with the base64 of the whole zip, for comparison. The action's entry point
 is imported first, so the process holds what a real run holds.
@@ -17,7 +17,7 @@ from pathlib import Path
 import requests
 
 import fgs_dependency.__main__  # noqa: F401 -- the action's imports, as in the baseline
-from fgs_dependency.body import JsonWithFile
+from fgs_dependency.huaweicloud.body import JsonWithFile
 
 
 def main() -> None:

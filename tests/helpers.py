@@ -30,21 +30,6 @@ SECRETS = (SECRET_KEY, TOKEN)
 ACTION = yaml.safe_load((ROOT / "action.yml").read_text())
 DECLARED_INPUTS = tuple(ACTION["inputs"])
 DECLARED_OUTPUTS = tuple(ACTION["outputs"])
-# What the program never loads for a dry run (startup.py): asyncio, with ssl under it, and
-# importlib.metadata, with email and zipfile under it.
-NEVER_LOADED = ("asyncio", "importlib.metadata", "ssl", "email", "zipfile")
-# Python code that starts as the program does, reads the inputs of a dry run named 'x', and
-# prints that name, then which of NEVER_LOADED were loaded after all: "x" and "[]" when so.
-READ_INPUTS_LEANLY = f"""
-import os, sys
-from fgs_dependency.startup import prepare
-prepare()
-os.environ.update({{"INPUT_NAME": "x", "INPUT_RUNTIME": "Python3.9", "INPUT_PATH": ".",
-                   "INPUT_DRY-RUN": "true"}})
-from fgs_dependency.settings import read_inputs
-print(read_inputs().name)
-print(sorted(n for n in {NEVER_LOADED!r} if type(sys.modules.get(n)).__name__ == "module"))
-"""
 
 
 def start_emulator(cls: type[Emulator] = Emulator, **config: Any) -> Emulator:

@@ -28,7 +28,6 @@ import pytest
 from fgs_emulator import Emulator
 from helpers import (
     DECLARED_INPUTS,
-    READ_INPUTS_LEANLY,
     ROOT,
     Run,
     assert_no_secrets,
@@ -277,12 +276,6 @@ def test_image_is_built_as_the_runner_needs(image: Image) -> None:
         " os.path.exists('/root/.cache'), [c for c in ('cc', 'gcc') if shutil.which(c)])",
     )
     assert found == "[] False []"
-
-
-def test_the_image_starts_without_what_it_never_uses(image: Image) -> None:
-    # startup.py's stand-ins hold on the image's Python and its locked pydantic-settings too
-    # (tests/test_startup.py checks them on this one).
-    assert image_python(image, READ_INPUTS_LEANLY).splitlines() == ["x", "[]"]
 
 
 def test_publish_through_the_container(

@@ -268,8 +268,8 @@ def test_obs_accepts_the_aws_v2_signature_and_refuses_a_wrong_one(emu: Emulator)
 def test_our_obs_signature_reads_what_the_sdk_reads(emu: Emulator) -> None:
     import requests
 
-    from fgs_dependency import obs
-    from fgs_dependency.credentials import AkSk
+    from fgs_dependency.huaweicloud import obs
+    from fgs_dependency.huaweicloud.credentials import AkSk
 
     data = a_zip("x\n")
     link = emu.put_object("code-b", "dir/a b.zip", data)
@@ -291,6 +291,6 @@ def test_our_obs_signature_reads_what_the_sdk_reads(emu: Emulator) -> None:
     ],
 )
 def test_only_obs_object_addresses_are_read(link: str) -> None:
-    from fgs_dependency import obs
+    from fgs_dependency.huaweicloud import obs
 
     assert obs.object_of(link) is None

@@ -384,7 +384,7 @@ def test_unexpected_failure_shows_the_traceback_inert(workspace: Path, tmp_path:
     shown = lines[start:end]
     [raised] = [line for line in shown if line.startswith("urllib3.exceptions.DecodeError: ")]
     assert "Received response with content-encoding: gzip, ***, but failed to decode it" in raised
-    assert any('fgs_dependency/transport.py", line' in line for line in shown)
+    assert any('fgs_dependency/huaweicloud/transport.py", line' in line for line in shown)
     # Inert: the runner acts on none of its lines (it may act on a fence around them).
     # (This exception's text cannot start a line with '::' itself: urllib3 quotes it with
     # repr and joins folded header lines; so here the fence is checked only as a guard.)

@@ -4,8 +4,8 @@ and what it says when it refuses (the end-to-end cases are in test_inputs.py).""
 import pytest
 from pydantic import SecretStr
 
-from fgs_dependency import input_rules as rule
-from fgs_dependency.input_combinations import (
+from fgs_dependency.inputs import rules as rule
+from fgs_dependency.inputs.combinations import (
     DEFAULT_OIDC_AUDIENCE,
     check_deploying,
     check_publishing,

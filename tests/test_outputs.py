@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from fgs_dependency.deploy import Deployed
+from fgs_dependency.deploy.rollout import Deployed
 from fgs_dependency.outputs import Outputs, outputs
 
 ACTION = yaml.safe_load((Path(__file__).parents[1] / "action.yml").read_text(encoding="utf-8"))

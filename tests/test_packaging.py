@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from helpers import make_tree, run_action
 
-from fgs_dependency import compress, packaging
+from fgs_dependency import packaging
 from fgs_dependency.errors import ActionError, InputError
+from fgs_dependency.packaging import compress
 
 FILES = {
     "requests/__init__.py": "from .api import get\n" * 50,

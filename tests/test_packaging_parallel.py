@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from helpers import make_tree
 
-from fgs_dependency import compress, packaging, zipwrite
+from fgs_dependency import packaging
 from fgs_dependency.errors import ActionError
+from fgs_dependency.packaging import compress, zipwrite
 
 
 def files() -> dict[str, bytes | str]:

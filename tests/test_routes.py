@@ -262,8 +262,8 @@ def test_obs_signature_matches_the_official_sdk() -> None:
     from obs.auth import Authentication
     from obs.convertor import Adapter
 
-    from fgs_dependency.credentials import AkSk
-    from fgs_dependency.obs import sign
+    from fgs_dependency.huaweicloud.credentials import AkSk
+    from fgs_dependency.huaweicloud.obs import sign
 
     date = "Mon, 23 Nov 2026 03:00:00 GMT"
     for key in ("plain.zip", "dir/with space/ü.zip", "a+b=c&d~e.zip"):

@@ -8,7 +8,7 @@ from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.sdk_request import SdkRequest
 from huaweicloudsdkcore.signer.signer import Signer
 
-from fgs_dependency.signing import EMPTY_BODY_SHA256, canonical_query, sign_request
+from fgs_dependency.huaweicloud.signing import EMPTY_BODY_SHA256, canonical_query, sign_request
 
 WHEN = datetime(2020, 6, 8, 2, 39, 0, tzinfo=UTC)
 HOST = "service.endpoint.myhuaweicloud.com"

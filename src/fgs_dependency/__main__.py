@@ -1,12 +1,18 @@
 """The entry point: inputs -> package -> sign in -> publish -> deploy -> outputs."""
 
-if __name__ == "__main__":
-    from .startup import prepare
+import gc
+import os
 
-    prepare()  # before anything heavy is imported: see startup.py
+if __name__ == "__main__":
+    # Two documented switches, set before pydantic is imported (figures in bench/README.md):
+    # the imports make some 100,000 objects that live as long as the process, and the
+    # collector's passes over them cost a dry run tens of milliseconds: it stays off until the
+    # inputs are read, then they are frozen out of its way (main). And the action uses no
+    # pydantic plugins, so pydantic need not scan every installed distribution for them.
+    gc.disable()
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 import functools
-import gc
 import signal
 import sys
 import tempfile
@@ -15,17 +21,19 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from . import packaging, report, runner
-from .credentials import redact
-from .deploy import Deployed, deploy
-from .errors import ActionError, AttachError, Cancelled, InputError, InputErrors
+from . import packaging
+from .deploy.attachment import AttachError
+from .deploy.rollout import Deployed, deploy
+from .errors import ActionError, Cancelled, InputError, InputErrors
+from .github import report, runner
+from .huaweicloud.credentials import redact
+from .inputs.settings import Inputs, read_inputs
 from .outputs import outputs as make_outputs
 from .outputs import title as outputs_title
 from .packaging import Package
-from .settings import Inputs, read_inputs
 
 if TYPE_CHECKING:
-    from .publish import Outcome
+    from .deploy.publish import Outcome
 
 
 def _secrets(inputs: Inputs) -> list[str]:
@@ -62,7 +70,8 @@ def publish_package(inputs: Inputs, package: Package | None) -> tuple["Outcome",
     # Imported here: a dry run never needs requests, and starts a tenth of a second sooner.
     import requests
 
-    from . import client, function_api, functions, publish, signin
+    from .deploy import functions, publish
+    from .huaweicloud import client, function_api, signin
 
     # Chosen before signing in, so that what cannot be sent is refused before any request.
     route = publish.choose_route(inputs, package, signed=inputs.sign_in == "aksk")
@@ -104,7 +113,7 @@ def run_action(inputs: Inputs) -> None:
         runner.info("Using the zip already in OBS at 'depend-link': 'path' is not packaged")
     else:
         package = make_package(inputs)
-        report.log_package(package)
+        packaging.log_package(package)
     outcome: Outcome | None = None
     deployed = Deployed()
     if not inputs.dry_run:
@@ -145,7 +154,7 @@ def main() -> int:
     except ActionError as err:
         return fail("Invalid input", [str(err)], err)
     finally:
-        if not gc.isenabled():  # started as the program: see startup.prepare
+        if not gc.isenabled():  # started as the program: see the top of this file
             gc.freeze()
             gc.enable()
     secrets = _secrets(inputs)

@@ -1,11 +1,6 @@
 """Every failure the action reports: each says what went wrong for the person reading the
 CI log; the kind decides how it is reported and whether another try may help."""
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from .functions import Attachment
-
 
 class ActionError(Exception):
     """A failure with a message written for the person reading the CI log. A service's
@@ -56,15 +51,6 @@ class ApiError(ActionError):
     def __init__(self, message: str, status: int, *, code: str = "", request_id: str = ""):
         super().__init__(message, code=code, request_id=request_id)
         self.status = status
-
-
-class AttachError(ActionError):
-    """Attaching failed on one function; `done` holds (as `Attachment`s) those finished
-    before it."""
-
-    def __init__(self, cause: ActionError, message: str, done: list["Attachment"]) -> None:
-        super().__init__(message, code=cause.code, request_id=cause.request_id)
-        self.done = done
 
 
 class Cancelled(ActionError):

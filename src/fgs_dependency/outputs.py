@@ -5,11 +5,11 @@ import json
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
-from .package import Package
+from .packaging.package import Package
 
 if TYPE_CHECKING:
-    from .deploy import Deployed
-    from .publish import Outcome
+    from .deploy.publish import Outcome
+    from .deploy.rollout import Deployed
 
 _ROUTES = {"zip": "inline (base64 in the request)", "obs": "through OBS", "link": "depend-link"}
 

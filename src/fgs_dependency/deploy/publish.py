@@ -1,0 +1,252 @@
+"""Publishing exactly once: choose the route (inline, through OBS, or a zip already in
+OBS), skip what is already there, retry without duplicates, and check that FunctionGraph
+stored the bytes that were sent."""
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import requests
+
+from ..errors import ActionError
+from ..github import runner
+from ..huaweicloud import dependencies, obs
+from ..huaweicloud.body import JsonWithFile
+from ..huaweicloud.client import Connection
+from ..huaweicloud.credentials import AkSk
+from ..huaweicloud.dependencies import DependencyVersion
+from ..huaweicloud.retry import with_retries
+from ..inputs.choices import Route
+from ..inputs.settings import Inputs
+from ..packaging.package import INLINE_LIMIT, Package
+
+# The API gateway refuses AK/SK-signed requests with bodies over 12 MB.
+SIGNED_BODY_LIMIT = 12 * 1024 * 1024
+OBS_LIMIT = 300 * 1024 * 1024
+# Objects the action uploads for itself: one per content, so a re-run reuses the key.
+OBS_KEY_PREFIX = "fgs-dependency-action"
+
+
+@dataclass(frozen=True)
+class Destination:
+    functiongraph: Connection
+    obs_endpoint: str
+    obs_keys: Callable[[], AkSk]  # called only when an upload happens
+
+
+@dataclass(frozen=True)
+class Outcome:
+    version: DependencyVersion
+    skipped: bool
+    route: Route
+
+
+def _mib(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MiB"
+
+
+def choose_route(request: Inputs, package: Package | None, signed: bool) -> Route:
+    """'link', 'zip' or 'obs'; refuses, before anything is sent, what no route can carry."""
+    if package is None:
+        return "link"
+    if package.size > OBS_LIMIT:
+        raise ActionError(
+            f"The zip is {_mib(package.size)}; FunctionGraph takes at most 300 MiB even through "
+            "OBS. Leave files out with 'exclude' (tests, docs, source maps)."
+        )
+    # The exact body an inline create sends: its description alone can add 3 KiB (512
+    # characters, each up to six bytes as a JSON escape).
+    body_size = len(inline_body(request, package))
+    problem = None
+    if package.size > INLINE_LIMIT:
+        problem = f"the zip is {_mib(package.size)}, over the 40 MiB FunctionGraph takes inline"
+    elif signed and body_size > SIGNED_BODY_LIMIT:
+        problem = (
+            f"the zip is {_mib(package.size)}: with it as base64 the request would be "
+            f"{_mib(body_size)}, over the 12 MiB the API gateway takes from AK/SK-signed "
+            "requests (a zip of about 8.9 MiB)"
+        )
+    if request.depend_type == "obs":
+        return "obs"
+    if problem is None:
+        return "zip"
+    if request.depend_type == "auto" and request.obs_bucket:
+        runner.info(f"Sending the package through OBS: {problem}")
+        return "obs"
+    fixes = "set 'obs-bucket' to send it through OBS"
+    if signed and package.size <= INLINE_LIMIT:
+        fixes += ", or sign in with 'auth-token' or 'iam-user' (up to 40 MiB inline)"
+    raise ActionError(f"The package cannot be sent: {problem}. To fix it, {fixes}.")
+
+
+def inline_body(request: Inputs, package: Package) -> JsonWithFile:
+    """The create request that carries the zip itself: what choose_route measures is what
+    publish sends."""
+    return dependencies.inline_body(
+        name=request.name,
+        runtime=request.runtime,
+        description=request.description,
+        zip_path=package.path,
+    )
+
+
+def _shown(value: str) -> str:
+    # A JSON string: quotes, and control characters as escapes, so any text shows inert.
+    return json.dumps(value[:100])
+
+
+def _check_describes(version: DependencyVersion, request: Inputs) -> None:
+    """FunctionGraph's reply must be about what was asked: its name and runtime reach the
+    log, the summary and the deploy steps that read the outputs."""
+    wrong = [
+        f"{field} {_shown(got)} where {_shown(asked)} was asked for"
+        for field, got, asked in (
+            ("name", version.name, request.name),
+            ("runtime", version.runtime, request.runtime),
+        )
+        if got != asked
+    ]
+    if wrong:
+        raise ActionError(
+            f"FunctionGraph's reply describes another dependency: {'; '.join(wrong)}. Nothing "
+            "was written to the outputs; check 'endpoint' (is it FunctionGraph?) and run the "
+            "job again."
+        )
+
+
+def _matches(version: DependencyVersion, package: Package | None, runtime: str) -> bool:
+    if version.runtime != runtime:
+        return False
+    return package is None or version.etag.lower() == package.md5
+
+
+def publish(
+    session: requests.Session,
+    destination: Destination,
+    request: Inputs,
+    package: Package | None,
+    route: Route,
+) -> Outcome:
+    """Publish `package` (or `request.depend_link` when it is None) by `route`, which
+    choose_route gave."""
+    connection = destination.functiongraph
+    retries = request.retries
+
+    def versions_now() -> list[DependencyVersion]:
+        if request.legacy_api:
+            return with_retries(
+                "Listing the dependencies",
+                lambda: dependencies.list_named(session, connection, request.name),
+                retries,
+            )
+        dep_id = with_retries(
+            "Looking up the dependency",
+            lambda: dependencies.find_dependency(session, connection, request.name),
+            retries,
+        )
+        if dep_id is None:
+            return []
+        return with_retries(
+            "Listing its versions",
+            lambda: dependencies.list_versions(session, connection, dep_id),
+            retries,
+        )
+
+    # What exists before this run sends anything: the base for skipping, and what a
+    # version found after a lost reply must not be.
+    before = versions_now()
+    newest = before[-1] if before else None
+    skip = request.if_unchanged == "skip" and package is not None
+    if skip and newest and _matches(newest, package, request.runtime):
+        _check_describes(newest, request)
+        return Outcome(newest, skipped=True, route=route)
+    existing = {v.id for v in before}
+
+    def stored_by_this_run() -> DependencyVersion | None:
+        runner.info("The outcome is unknown: checking whether FunctionGraph stored it")
+        for version in reversed(versions_now()):
+            if version.id not in existing and _matches(version, package, request.runtime):
+                label = version.id if version.version is None else f"version {version.version}"
+                runner.info(f"It did: adopting {label} instead of sending it again")
+                return version
+        runner.info("It did not: sending it again")
+        return None
+
+    def create(body: JsonWithFile | bytes, sha256: str | None) -> DependencyVersion:
+        return with_retries(
+            "Creating the version",
+            lambda: dependencies.create_version(
+                session, connection, body, sha256, legacy=request.legacy_api
+            ),
+            retries,
+            recover=stored_by_this_run,
+        )
+
+    fields = {
+        "name": request.name,
+        "runtime": request.runtime,
+        "description": request.description,
+    }
+    if route == "link":
+        if request.if_unchanged == "skip":
+            runner.info(
+                "if-unchanged: skip does not apply to 'depend-link': its MD5 is unknown here"
+            )
+        version = create(dependencies.link_body(**fields, link=request.depend_link), None)
+    elif route == "zip":
+        assert package is not None
+        inline = inline_body(request, package)
+        signed = isinstance(connection.credentials, AkSk)
+        version = create(inline, inline.sha256() if signed else None)
+    else:
+        assert package is not None
+        version = _through_obs(session, destination, request, package, fields, create)
+    _check_describes(version, request)
+    if package is not None and (
+        version.etag.lower() != package.md5 or version.size != package.size
+    ):
+        raise ActionError(
+            f"FunctionGraph stored {version.size} bytes with MD5 {version.etag}, but the package "
+            f"is {package.size} bytes with MD5 {package.md5}: it was altered in transit. "
+            f"'{version.name}' {version.id} should not be used; run the job again."
+        )
+    return Outcome(version, skipped=False, route=route)
+
+
+def _through_obs(
+    session: requests.Session,
+    destination: Destination,
+    request: Inputs,
+    package: Package,
+    fields: dict[str, str],
+    create: Callable[[JsonWithFile | bytes, str | None], DependencyVersion],
+) -> DependencyVersion:
+    """Upload to OBS, create the version from there, and remove an object of our own."""
+    bucket = obs.Bucket(
+        endpoint=destination.obs_endpoint,
+        name=request.obs_bucket,
+        keys=destination.obs_keys(),
+        timeout=destination.functiongraph.timeout,
+    )
+    key = request.obs_key or f"{OBS_KEY_PREFIX}/{request.name}/{package.md5}.zip"
+    link = with_retries(
+        "Uploading to OBS",
+        lambda: obs.upload(session, bucket, key, package.path, package.md5),
+        request.retries,
+    )
+    try:
+        return create(dependencies.link_body(**fields, link=link), None)
+    finally:
+        if not request.obs_key:
+            _remove(session, bucket, key, request.retries)
+
+
+def _remove(session: requests.Session, bucket: obs.Bucket, key: str, retries: int) -> None:
+    try:
+        with_retries(
+            "Removing the uploaded object", lambda: obs.delete(session, bucket, key), retries
+        )
+    except ActionError as err:
+        runner.warning(f"{err} The object '{key}' is left in bucket '{bucket.name}'; delete it.")
+    else:
+        runner.info(f"Removed the uploaded object '{key}' from OBS")

@@ -1,0 +1,115 @@
+"""FunctionGraph's dependency API: create a version, find a dependency, list its versions."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import requests
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ..errors import ActionError
+from . import paging
+from .body import JsonWithFile
+from .client import Connection, exchange
+
+_ID = r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$"
+
+
+class DependencyVersion(BaseModel):
+    """The fields of a create-version reply that the action relies on, checked before any
+    of them reaches an output."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    id: str = Field(pattern=_ID)
+    dep_id: str = Field(pattern=_ID)
+    version: int | None = Field(ge=0, strict=True)  # None only from the legacy API
+    etag: str = Field(pattern=r"^[0-9a-fA-F]{32}$")
+    size: int = Field(ge=0, strict=True)
+    name: str
+    runtime: str
+    file_name: str = Field("", pattern=r"^[^\r\n]*$")
+    link: str = Field("", pattern=r"^[^\r\n]*$")
+
+
+def _fields(name: str, runtime: str, description: str) -> dict[str, str]:
+    fields = {"runtime": runtime, "name": name}
+    if description:
+        fields["description"] = description
+    return fields
+
+
+def inline_body(*, name: str, runtime: str, description: str, zip_path: Path) -> JsonWithFile:
+    """A create request carrying the zip itself, base64-encoded."""
+    fields = {"depend_type": "zip", **_fields(name, runtime, description)}
+    return JsonWithFile(fields=fields, file_field="depend_file", file=zip_path)
+
+
+def link_body(*, name: str, runtime: str, description: str, link: str) -> bytes:
+    """A create request naming a zip in OBS."""
+    fields = {"depend_type": "obs", "depend_link": link, **_fields(name, runtime, description)}
+    return json.dumps(fields).encode()
+
+
+def create_version(
+    session: requests.Session,
+    connection: Connection,
+    body: JsonWithFile | bytes,
+    body_sha256: str | None,
+    *,
+    legacy: bool = False,
+) -> DependencyVersion:
+    """One create request; retrying it safely is the caller's business. `legacy` uses the
+    older create-dependency API, whose reply has no version and calls the dependency `id`."""
+    suffix = "" if legacy else "/version"
+    path = f"/v2/{connection.project_id}/fgs/dependencies{suffix}"
+    reply = exchange(session, connection, "POST", path, body=body, body_sha256=body_sha256).document
+    if legacy and isinstance(reply, dict):
+        reply = {**reply, "dep_id": reply.get("id"), "version": None}
+    version = _validated(reply, "The create reply")
+    if not legacy and version.version is None:
+        raise ActionError("The create reply from FunctionGraph lacks: version")
+    return version
+
+
+def _validated(reply: Any, what: str) -> DependencyVersion:
+    try:
+        return DependencyVersion.model_validate(reply)
+    except ValidationError as err:
+        fields = ", ".join(sorted({str(e["loc"][0]) for e in err.errors() if e["loc"]}))
+        raise ActionError(
+            f"{what} from FunctionGraph lacks or mangles: {fields or 'its body'}; "
+            "nothing was written to the outputs"
+        ) from None
+
+
+def list_named(
+    session: requests.Session, connection: Connection, name: str
+) -> list[DependencyVersion]:
+    """The caller's dependencies called exactly `name`, as the list shows them (for the
+    legacy API: one per created package; `id` is the dependency's id)."""
+    path = f"/v2/{connection.project_id}/fgs/dependencies"
+    query = [("name", name), ("dependency_type", "private")]
+    found = []
+    for item in paging.pages(session, connection, path, query):
+        # The name filter matches substrings: keep the exact name only.
+        if isinstance(item, dict) and item.get("name") == name:
+            item = {**item, "dep_id": item.get("dep_id") or item.get("id")}
+            found.append(_validated(item, "A dependency listed"))
+    return found
+
+
+def find_dependency(session: requests.Session, connection: Connection, name: str) -> str | None:
+    """The id of the caller's dependency called exactly `name`, if there is one."""
+    found = list_named(session, connection, name)
+    return found[0].dep_id if found else None
+
+
+def list_versions(
+    session: requests.Session, connection: Connection, dep_id: str
+) -> list[DependencyVersion]:
+    path = f"/v2/{connection.project_id}/fgs/dependencies/{dep_id}/version"
+    versions = [
+        _validated(item, "A version listed") for item in paging.pages(session, connection, path, [])
+    ]
+    return sorted(versions, key=lambda v: v.version or 0)

@@ -1,0 +1,139 @@
+"""Reading FunctionGraph's functions: their code and configuration, their list, and the
+URN of each entry of 'functions'."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+
+from ..errors import ActionError
+from ..inputs.urns import name_of, parse_target
+from . import client, paging
+from .client import Connection
+from .credentials import AkSk
+from .retry import with_retries
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every call about functions needs."""
+
+    session: requests.Session
+    functiongraph: Connection
+    obs_endpoint: str
+    obs_keys: Callable[[], AkSk]
+    retries: int
+
+
+class _Reply(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_nulls(cls, value: Any) -> Any:
+        # FunctionGraph sends null for fields that do not apply: the defaults say the same.
+        return (
+            {k: v for k, v in value.items() if v is not None} if isinstance(value, dict) else value
+        )
+
+
+class AttachedDependency(_Reply):
+    id: str
+    dep_id: str = ""
+    name: str = ""
+    version: int | None = None
+
+
+class FuncCode(_Reply):
+    link: str = ""
+
+
+class FunctionCode(_Reply):
+    """The fields of `GET .../code` (and of `.../config`, which carries them too) used here."""
+
+    runtime: str = ""
+    code_type: str = ""
+    code_url: str = ""
+    code_filename: str = ""
+    digest: str = ""
+    func_code: FuncCode = FuncCode()
+    depend_version_list: tuple[str, ...] = ()
+    dependencies: tuple[AttachedDependency, ...] = ()
+    code_encrypt_kms_key_id: str = ""
+
+
+def functions_path(connection: Connection, urn: str = "") -> str:
+    base = f"/v2/{connection.project_id}/fgs/functions"
+    return f"{base}/{urn}" if urn else base
+
+
+def _get(ctx: Context, what: str, path: str) -> Any:
+    return with_retries(
+        what,
+        lambda: client.exchange(ctx.session, ctx.functiongraph, "GET", path).document,
+        ctx.retries,
+    )
+
+
+def read_code(ctx: Context, urn: str, suffix: str = "code") -> FunctionCode:
+    """`GET .../{urn}/code` (or `/config`), checked."""
+    reply = _get(
+        ctx,
+        f"Reading the {suffix} of '{name_of(urn)}'",
+        f"{functions_path(ctx.functiongraph, urn)}/{suffix}",
+    )
+    try:
+        return FunctionCode.model_validate(reply)
+    except ValidationError:
+        raise ActionError(
+            f"FunctionGraph's {suffix} reply for function '{name_of(urn)}' is not in the "
+            "documented form; nothing was changed on it"
+        ) from None
+
+
+def list_functions(ctx: Context) -> list[dict[str, Any]]:
+    items = with_retries(
+        "Listing the functions",
+        lambda: paging.pages(
+            ctx.session, ctx.functiongraph, functions_path(ctx.functiongraph), [], key="functions"
+        ),
+        ctx.retries,
+    )
+    return [i for i in items if isinstance(i, dict) and isinstance(i.get("func_urn"), str)]
+
+
+def bare_urn(urn: str) -> str:
+    return urn.removesuffix(":latest")
+
+
+def resolve(ctx: Context, entries: tuple[str, ...]) -> list[str]:
+    """The URN of each entry of 'functions' (names looked up; each must match one)."""
+    listed: list[dict[str, Any]] | None = None
+    urns: list[str] = []
+    for entry in entries:
+        target = parse_target(entry)
+        if not target.is_name:
+            urns.append(target.urn)
+            continue
+        if listed is None:
+            listed = list_functions(ctx)
+        matches = sorted({bare_urn(f["func_urn"]) for f in listed if f.get("func_name") == entry})
+        if len(matches) == 1:
+            urns.append(matches[0])
+            continue
+        if not matches:
+            names = {str(f.get("func_name")) for f in listed}
+            near = sorted(n for n in names if entry.lower() in n.lower())[:10]
+            hint = f" Similar names: {', '.join(near)}." if near else ""
+            raise ActionError(
+                f"Input 'functions': no function is called '{entry}' in this project "
+                f"({len(listed)} functions listed).{hint} Check the name and 'region', or give "
+                "the function's URN (console: the function's page, 'URN')."
+            )
+        raise ActionError(
+            f"Input 'functions': {len(matches)} functions are called '{entry}' (in different "
+            f"apps or packages): {', '.join(matches)}. Give the URN of the one to change."
+        )
+    return list(dict.fromkeys(urns))

@@ -1,0 +1,234 @@
+"""Reading the action's inputs from the environment the runner gives.
+
+The runner passes each `with:` value as `INPUT_<NAME>` (upper case, hyphens kept),
+untrimmed, and an empty string for every declared input left unset. The rules each input
+follows are in input_rules.py, those across inputs in input_combinations.py.
+"""
+
+from pathlib import Path
+from typing import Annotated, Any, Self
+
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    BeforeValidator,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
+
+from ..errors import ActionError, InputConflict, InputError, InputErrors
+from . import rules as rule
+from .choices import Api, DependType, IfUnchanged, SignInMethod
+from .combinations import (
+    DEFAULT_OIDC_AUDIENCE,
+    check_deploying,
+    check_publishing,
+    check_sending,
+)
+
+# Where huaweicloud/auth-action (and users' own `env:`) put what an empty input falls back to.
+ENV_FALLBACKS = {
+    "region": "HUAWEI_CLOUD_REGION",
+    "project-id": "HUAWEI_CLOUD_PROJECT_ID",
+    "access-key": "HUAWEI_CLOUD_ACCESS_KEY_ID",
+    "secret-key": "HUAWEI_CLOUD_SECRET_ACCESS_KEY",
+    "security-token": "HUAWEI_CLOUD_SECURITY_TOKEN",
+}
+
+
+def _in(name: str, default: Any = ...) -> Any:
+    """The field of input `name`, with `default` when it is not required."""
+    aliases = [f"INPUT_{name.upper()}"]
+    if name in ENV_FALLBACKS:
+        aliases.append(ENV_FALLBACKS[name])
+    return Field(default, validation_alias=AliasChoices(*aliases))
+
+
+# Trimmed, as @actions/core trims inputs; users' YAML often leaves a trailing newline.
+Text = Annotated[str, BeforeValidator(rule.trim)]
+Secret = Annotated[SecretStr, BeforeValidator(rule.trim)]
+
+
+class Inputs(BaseSettings):
+    """Everything the run needs from its environment, validated and normalised."""
+
+    model_config = SettingsConfigDict(
+        case_sensitive=True,
+        env_ignore_empty=True,
+        hide_input_in_errors=True,
+        frozen=True,
+        extra="ignore",
+    )
+
+    name: Annotated[Text, AfterValidator(rule.name)] = _in("name")
+    runtime: Annotated[Text, AfterValidator(rule.runtime)] = _in("runtime")
+    path: Text = _in("path", ".")
+    description: Annotated[Text, AfterValidator(rule.description)] = _in("description", "")
+    region: Annotated[Text, AfterValidator(rule.region)] = _in("region", "")
+    project_id: Annotated[Text, AfterValidator(rule.project_id)] = _in("project-id", "")
+    access_key: Annotated[Secret, AfterValidator(rule.access_key)] = _in(
+        "access-key", SecretStr("")
+    )
+    secret_key: Annotated[Secret, AfterValidator(rule.header_secret)] = _in(
+        "secret-key", SecretStr("")
+    )
+    security_token: Annotated[Secret, AfterValidator(rule.header_secret)] = _in(
+        "security-token", SecretStr("")
+    )
+    auth_token: Annotated[Secret, AfterValidator(rule.header_secret)] = _in(
+        "auth-token", SecretStr("")
+    )
+    iam_user: Annotated[Text, AfterValidator(rule.iam_name)] = _in("iam-user", "")
+    iam_password: Annotated[Secret, AfterValidator(rule.password)] = _in(
+        "iam-password", SecretStr("")
+    )
+    iam_domain: Annotated[Text, AfterValidator(rule.iam_name)] = _in("iam-domain", "")
+    iam_endpoint: Text = _in("iam-endpoint", "")
+    identity_provider: Annotated[Text, AfterValidator(rule.identity_provider)] = _in(
+        "identity-provider", ""
+    )
+    oidc_audience: Annotated[Text, AfterValidator(rule.audience)] = _in(
+        "oidc-audience", DEFAULT_OIDC_AUDIENCE
+    )
+    depend_type: Annotated[DependType, BeforeValidator(rule.depend_type)] = _in(
+        "depend-type", "auto"
+    )
+    obs_bucket: Annotated[Text, AfterValidator(rule.bucket)] = _in("obs-bucket", "")
+    obs_key: Annotated[Text, AfterValidator(rule.object_key)] = _in("obs-key", "")
+    obs_endpoint: Text = _in("obs-endpoint", "")
+    depend_link: Text = _in("depend-link", "")
+    api: Annotated[Api, BeforeValidator(rule.api)] = _in("api", "version")
+    endpoint: Text = _in("endpoint", "")
+    exclude: Annotated[
+        tuple[str, ...], NoDecode, BeforeValidator(rule.lines), AfterValidator(rule.exclude)
+    ] = _in("exclude", ())
+    prefix: Annotated[Text, AfterValidator(rule.prefix)] = _in("prefix", "")
+    dry_run: Annotated[bool, BeforeValidator(rule.boolean)] = _in("dry-run", False)
+    timeout: Annotated[float, BeforeValidator(rule.timeout)] = _in("timeout", 60.0)
+    if_unchanged: Annotated[IfUnchanged, BeforeValidator(rule.if_unchanged)] = _in(
+        "if-unchanged", "skip"
+    )
+    retries: Annotated[int, BeforeValidator(rule.retries)] = _in("retries", 3)
+    functions: Annotated[
+        tuple[str, ...], NoDecode, BeforeValidator(rule.items), AfterValidator(rule.functions)
+    ] = _in("functions", ())
+    keep_versions: Annotated[int | None, BeforeValidator(rule.keep_versions)] = _in(
+        "keep-versions", None
+    )
+
+    # The runner's own variables, not inputs.
+    workspace: Path = Field(Path(), validation_alias="GITHUB_WORKSPACE")
+    runner_temp: Path | None = Field(None, validation_alias="RUNNER_TEMP")
+    source_date_epoch: Annotated[int | None, BeforeValidator(rule.epoch)] = Field(
+        None, validation_alias="SOURCE_DATE_EPOCH"
+    )
+
+    # Decided once, when the inputs are read; None for a dry run.
+    _sign_in: SignInMethod | None = PrivateAttr(None)
+
+    @model_validator(mode="after")
+    def _check_together(self) -> Self:
+        check_deploying(
+            legacy_api=self.legacy_api,
+            functions=self.functions,
+            keep_versions=self.keep_versions,
+            region=self.region,
+            project_id=self.project_id,
+        )
+        for name, url in (
+            ("endpoint", self.endpoint),
+            ("iam-endpoint", self.iam_endpoint),
+            ("obs-endpoint", self.obs_endpoint),
+            ("depend-link", self.depend_link),
+        ):
+            if url:
+                rule.url(name, url)
+        check_sending(
+            depend_link=self.depend_link, depend_type=self.depend_type, obs_bucket=self.obs_bucket
+        )
+        if not self.dry_run:
+            self._sign_in = check_publishing(
+                region=self.region,
+                credentials=self._credentials(),
+                oidc_audience=self.oidc_audience,
+            )
+        return self
+
+    def _credentials(self) -> dict[str, str]:
+        return {
+            "access-key": self.access_key.get_secret_value(),
+            "secret-key": self.secret_key.get_secret_value(),
+            "security-token": self.security_token.get_secret_value(),
+            "auth-token": self.auth_token.get_secret_value(),
+            "iam-user": self.iam_user,
+            "iam-password": self.iam_password.get_secret_value(),
+            "iam-domain": self.iam_domain,
+            "identity-provider": self.identity_provider,
+        }
+
+    @property
+    def sign_in(self) -> SignInMethod:
+        """The one complete way to authenticate (a run that publishes always has one)."""
+        if self._sign_in is None:
+            raise ActionError("A dry run does not sign in")
+        return self._sign_in
+
+    @property
+    def api_endpoint(self) -> str:
+        return (self.endpoint or f"https://functiongraph.{self.region}.myhuaweicloud.com").rstrip(
+            "/"
+        )
+
+    @property
+    def iam_api_endpoint(self) -> str:
+        return (self.iam_endpoint or f"https://iam.{self.region}.myhuaweicloud.com").rstrip("/")
+
+    @property
+    def obs_api_endpoint(self) -> str:
+        return (self.obs_endpoint or f"https://obs.{self.region}.myhuaweicloud.com").rstrip("/")
+
+    @property
+    def legacy_api(self) -> bool:
+        return self.api == "legacy"
+
+    @property
+    def runtime_is_known(self) -> bool:
+        return self.runtime in rule.KNOWN_RUNTIMES
+
+
+def _input_name(loc: tuple[int | str, ...]) -> str:
+    if not loc:
+        return ""
+    alias = str(loc[0])
+    if alias.startswith("INPUT_"):
+        return alias.removeprefix("INPUT_").lower().replace("_", "-")
+    for name, variable in ENV_FALLBACKS.items():
+        if alias == variable:
+            return name
+    return alias
+
+
+def read_inputs() -> Inputs:
+    """Read the inputs, or raise ActionError whose message lists every bad input."""
+    try:
+        return Inputs()
+    except SettingsError as err:
+        raise ActionError(f"Could not read the inputs: {err.__class__.__name__}") from None
+    except ValidationError as err:
+        problems = []
+        for item in err.errors(include_input=False, include_url=False):
+            message = item["msg"].removeprefix("Value error, ")
+            name = _input_name(item["loc"])
+            if item["type"] == "missing":
+                message = "is required"
+            conflict = item.get("ctx", {}).get("error")
+            if isinstance(conflict, InputConflict):
+                name, message = conflict.input_name, conflict.message
+            if name == "credentials":  # the message names the inputs itself
+                name, message = "", f"Credentials: {message}"
+            problems.append(InputError(name, message) if name else ActionError(message))
+        raise InputErrors(problems) from None
