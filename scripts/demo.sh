@@ -25,6 +25,25 @@ url="$(sed -n 's/^fgs-emulator listening on //p' "$demo/emulator.log")"
 [ -n "$url" ] || { echo "the emulator did not start:"; cat "$demo/emulator.log"; exit 1; }
 echo "FunctionGraph emulator at $url"
 
+# The output file holds `name<<ghadelimiter_<uuid>` blocks (github-actions.md); the runner
+# turns each into `steps.<id>.outputs.<name>`. Shown as `name = value`, as later steps see them.
+show_outputs() {
+    python - "$1" <<'PY'
+import sys
+lines = open(sys.argv[1], encoding="utf-8").read().split("\n")
+i = 0
+while i < len(lines):
+    if "<<" in lines[i]:
+        name, delimiter = lines[i].split("<<", 1)
+        end = lines.index(delimiter, i + 1)
+        print(f"{name} = " + "\n".join(lines[i + 1 : end]))
+        i = end
+    elif "=" in lines[i]:
+        print(" = ".join(lines[i].split("=", 1)))
+    i += 1
+PY
+}
+
 publish() {
     : >"$demo/file_commands/output" ; : >"$demo/file_commands/summary"
     env -i PATH="$PATH" HOME="$demo" GITHUB_ACTIONS=true \
@@ -38,9 +57,9 @@ publish() {
         "INPUT_ENDPOINT=$url" "INPUT_OBS-ENDPOINT=$url" "INPUT_DRY-RUN=" "INPUT_TIMEOUT=" \
         "INPUT_SECURITY-TOKEN=" "INPUT_FUNCTIONS=api" "INPUT_KEEP-VERSIONS=1" \
         python -m fgs_dependency
-    echo "--- exit code $?; GITHUB_OUTPUT holds:"
-    cat "$demo/file_commands/output"
-    echo "--- GITHUB_STEP_SUMMARY holds:"
+    echo "--- exit code $?; the step's outputs, as the runner reads them from GITHUB_OUTPUT:"
+    show_outputs "$demo/file_commands/output"
+    echo "--- the job summary (GITHUB_STEP_SUMMARY, Markdown):"
     cat "$demo/file_commands/summary"
 }
 
