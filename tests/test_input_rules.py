@@ -5,6 +5,7 @@ import pytest
 from pydantic import SecretStr
 
 from fgs_dependency.inputs import rules as rule
+from fgs_dependency.inputs import runtimes
 from fgs_dependency.inputs.combinations import (
     DEFAULT_OIDC_AUDIENCE,
     check_deploying,
@@ -19,12 +20,13 @@ URN = "urn:fss:cn-north-4:" + "a" * 32 + ":function:default:hello"
 @pytest.mark.parametrize(
     ("given", "expected"),
     [("python3.9", "Python3.9"), ("NODE.JS 20.15", "Node.js20.15"), ("c#(.net core 6.0)",
-     "C#(.NET Core 6.0)"), ("Python3.13", "Python3.13")],
+     "C#(.NET Core 6.0)"), ("Python3.13", "Python3.13"), ("nodejs18.15", "Node.js18.15"),
+     ("python3.13", "Python3.13"), ("Node.js22.14", "Node.js22.14"), ("Rust1.0", "Rust1.0")],
 )  # fmt: skip
 def test_runtime_takes_the_apis_spelling_and_passes_new_well_formed_ones(
     given: str, expected: str
 ) -> None:
-    assert rule.runtime(given) == expected
+    assert runtimes.check(given) == expected
 
 
 @pytest.mark.parametrize(
@@ -32,7 +34,10 @@ def test_runtime_takes_the_apis_spelling_and_passes_new_well_formed_ones(
     [
         (rule.name, "-x", "must be 1-96 characters"),
         (rule.name, "a" * 97, "must be 1-96 characters"),
-        (rule.runtime, "3.9", "is not a FunctionGraph runtime"),
+        (runtimes.check, "3.9", "is not a FunctionGraph runtime"),
+        (runtimes.check, "nodejs18", "did you mean Node.js18.15?"),
+        (runtimes.check, "Node.js", "did you mean Node.js20.15, Node.js18.15 or Node.js16.17?"),
+        (runtimes.check, "go1", "did you mean Go1.x or Go1.8?"),
         (rule.description, "d" * 513, "is 513 characters long"),
         (rule.region, "North 4", "region id such as 'cn-north-4'"),
         (rule.project_id, "a" * 31, "32 letters and digits"),

@@ -15,6 +15,10 @@ BAD_VALUES = [
     ("runtime", "", "is required"),
     ("runtime", "Python3.9; rm -rf /", "not a FunctionGraph runtime"),
     ("runtime", "9.0", "not a FunctionGraph runtime"),
+    ("runtime", "nodejs18", "did you mean Node.js18.15?"),
+    ("runtime", "Node.js20", "did you mean Node.js20.15?"),
+    ("runtime", "python39", "did you mean Python3.9?"),
+    ("runtime", "Pyhton3.12", "did you mean Python3.12"),
     ("description", "d" * 513, "513 characters long; FunctionGraph accepts at most 512"),
     ("region", "North China", "region id such as 'cn-north-4'"),
     ("project-id", "not-a-project", "32 letters and digits"),
@@ -153,4 +157,16 @@ def test_obs_without_bucket_names_the_bucket_input(
         "::error title=Invalid input::Input 'obs-bucket': "
         "depend-type 'obs' needs the bucket to upload to"
     ]
+    assert emulator.requests == []
+
+
+def test_a_near_miss_runtime_fails_before_packaging(
+    emulator: Emulator, workspace: Path, tmp_path: Path
+) -> None:
+    make_tree(workspace, {"node_modules/left-pad/index.js": "module.exports = 1"})
+    run = run_action(workspace, publish_inputs(emulator, runtime="nodejs18"), tmp=tmp_path)
+    assert run.returncode == 1
+    [error] = run.errors
+    assert "Input 'runtime'" in error and "did you mean Node.js18.15?" in error
+    assert "Package:" not in run.log  # refused before the tree was read
     assert emulator.requests == []

@@ -159,6 +159,7 @@ def test_unknown_runtime_is_sent_with_a_warning(
     [error] = run.errors
     assert "HTTP 400 FSS.1005" in error
     assert "'runtime'" in error
+    assert "Python3.12, " in error and "Node.js20.15, " in error  # the known ones, listed
     assert run.outputs == {}
 
 

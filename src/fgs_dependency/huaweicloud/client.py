@@ -10,6 +10,7 @@ from urllib.parse import quote, urlsplit
 import requests
 
 from ..errors import ApiError
+from ..inputs import runtimes
 from .body import JsonWithFile
 from .credentials import AkSk, Credentials, Token, authenticate, redact, secrets_of
 from .signing import EMPTY_BODY_SHA256, canonical_query
@@ -54,7 +55,8 @@ _HINTS = {
     ("FunctionGraph", 429): "FunctionGraph is throttling requests; run the job again later.",
 }
 _CODE_HINTS = {
-    "FSS.1005": "FunctionGraph does not know the runtime given in 'runtime'.",
+    "FSS.1005": "FunctionGraph does not know the runtime given in 'runtime'. The runtimes "
+    f"this action knows: {runtimes.known_listing()}.",
     "FSS.1010": "FunctionGraph could not use the OBS address: check 'depend-link' or "
     "'obs-bucket', and that the bucket is in this region.",
     "FSS.1013": "FunctionGraph could not read the package as a zip.",

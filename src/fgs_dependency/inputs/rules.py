@@ -13,18 +13,6 @@ from pydantic import SecretStr
 from ..errors import InputConflict
 from .urns import PROJECT_ID, parse_target
 
-# The API's own spellings; users may type any case, and spaces as the docs' prose shows them.
-KNOWN_RUNTIMES = (
-    *("Java8", "Java11", "Java17", "Java21"),
-    *("Node.js6.10", "Node.js8.10", "Node.js10.16", "Node.js12.13", "Node.js14.18"),
-    *("Node.js16.17", "Node.js18.15", "Node.js20.15"),
-    *("Python2.7", "Python3.6", "Python3.9", "Python3.10", "Python3.12"),
-    *("Go1.8", "Go1.x", "PHP7.3", "PHP8.3", "Cangjie1.0"),
-    *("C#(.NET Core 2.0)", "C#(.NET Core 2.1)", "C#(.NET Core 3.1)", "C#(.NET Core 6.0)"),
-    *("Custom", "Custom Image", "http"),
-)
-_RUNTIME_BY_KEY = {re.sub(r"\s+", "", r).lower(): r for r in KNOWN_RUNTIMES}
-_WELL_FORMED_RUNTIME = re.compile(r"[A-Za-z][A-Za-z0-9.#()+_ -]{0,63}")
 _NAME = re.compile(r"[A-Za-z](?:[A-Za-z0-9_.-]{0,94}[A-Za-z0-9])?")
 _REGION = re.compile(r"[a-z]{2,}(?:-[a-z0-9]+){1,4}")
 _ACCESS_KEY = re.compile(r"[A-Za-z0-9]{1,128}")
@@ -75,18 +63,6 @@ def name(value: str) -> str:
             "(for example 'pandas-2.2' or 'shared_node_modules')"
         )
     return value
-
-
-def runtime(value: str) -> str:
-    known = _RUNTIME_BY_KEY.get(re.sub(r"\s+", "", value).lower())
-    if known:
-        return known
-    if _WELL_FORMED_RUNTIME.fullmatch(value):
-        return value
-    raise ValueError(
-        "is not a FunctionGraph runtime; use one such as "
-        "Python3.9, Python3.12, Node.js18.15, Node.js20.15, Java17, Go1.x or Custom"
-    )
 
 
 def description(value: str) -> str:

@@ -22,6 +22,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, Settin
 
 from ..errors import ActionError, InputConflict, InputError, InputErrors
 from . import rules as rule
+from . import runtimes
 from .choices import Api, DependType, IfUnchanged, SignInMethod
 from .combinations import (
     DEFAULT_OIDC_AUDIENCE,
@@ -65,7 +66,7 @@ class Inputs(BaseSettings):
     )
 
     name: Annotated[Text, AfterValidator(rule.name)] = _in("name")
-    runtime: Annotated[Text, AfterValidator(rule.runtime)] = _in("runtime")
+    runtime: Annotated[Text, AfterValidator(runtimes.check)] = _in("runtime")
     path: Text = _in("path", ".")
     description: Annotated[Text, AfterValidator(rule.description)] = _in("description", "")
     region: Annotated[Text, AfterValidator(rule.region)] = _in("region", "")
@@ -197,7 +198,7 @@ class Inputs(BaseSettings):
 
     @property
     def runtime_is_known(self) -> bool:
-        return self.runtime in rule.KNOWN_RUNTIMES
+        return runtimes.is_known(self.runtime)
 
 
 def _input_name(loc: tuple[int | str, ...]) -> str:
