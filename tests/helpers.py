@@ -164,6 +164,10 @@ class Run:
     def errors(self) -> list[str]:
         return [line for line in command_lines(self.log) if line.startswith("::error")]
 
+    @property
+    def warnings(self) -> list[str]:
+        return [line for line in command_lines(self.log) if line.startswith("::warning")]
+
     def everything(self) -> str:
         """All that the run left behind, for secret checks."""
         left = b"".join(self.files_left.values()).decode("utf-8", "replace")

@@ -27,10 +27,11 @@ from .deploy.rollout import Deployed, deploy
 from .errors import ActionError, Cancelled, InputError, InputErrors
 from .github import report, runner
 from .huaweicloud.credentials import redact
+from .inputs import runtimes
 from .inputs.settings import Inputs, read_inputs
 from .outputs import outputs as make_outputs
 from .outputs import title as outputs_title
-from .packaging import Package
+from .packaging import Package, fit
 
 if TYPE_CHECKING:
     from .deploy.publish import Outcome
@@ -62,6 +63,26 @@ def make_package(inputs: Inputs) -> Package:
         destination=scratch / f"{inputs.name}.zip",
         source_date_epoch=inputs.source_date_epoch,
         path_input=inputs.path,
+    )
+
+
+def check_fit(inputs: Inputs, package: Package) -> None:
+    """Refuse (or, if allowed, warn of) compiled files that cannot load on the function,
+    and warn of a layout FunctionGraph does not expect: before anything is published."""
+    # FunctionGraph publishes no processor for its runtimes; x86_64 is what they run on.
+    target = fit.Target(inputs.runtime, runtimes.python_version(inputs.runtime), "x86_64")
+    for message in fit.layout_warnings(package.names, target):
+        runner.warning(message)
+    found = fit.misfits(package.path, package.names, target)
+    if not found:
+        return
+    if not inputs.allow_mismatched_modules:
+        raise ActionError(
+            fit.describe(found, target) + " If the package never imports them, set "
+            "'allow-mismatched-modules: true' to publish anyway."
+        )
+    runner.warning(
+        fit.describe(found, target) + " Published anyway, as 'allow-mismatched-modules' asks."
     )
 
 
@@ -114,6 +135,7 @@ def run_action(inputs: Inputs) -> None:
     else:
         package = make_package(inputs)
         packaging.log_package(package)
+        check_fit(inputs, package)
     outcome: Outcome | None = None
     deployed = Deployed()
     if not inputs.dry_run:

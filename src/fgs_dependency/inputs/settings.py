@@ -108,6 +108,9 @@ class Inputs(BaseSettings):
         tuple[str, ...], NoDecode, BeforeValidator(rule.lines), AfterValidator(rule.exclude)
     ] = _in("exclude", ())
     prefix: Annotated[Text, AfterValidator(rule.prefix)] = _in("prefix", "")
+    allow_mismatched_modules: Annotated[bool, BeforeValidator(rule.boolean)] = _in(
+        "allow-mismatched-modules", False
+    )
     dry_run: Annotated[bool, BeforeValidator(rule.boolean)] = _in("dry-run", False)
     timeout: Annotated[float, BeforeValidator(rule.timeout)] = _in("timeout", 60.0)
     if_unchanged: Annotated[IfUnchanged, BeforeValidator(rule.if_unchanged)] = _in(
