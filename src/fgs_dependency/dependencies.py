@@ -1,6 +1,7 @@
 """FunctionGraph's dependency API: create a version, find a dependency, list its versions."""
 
 import json
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,16 @@ class DependencyVersion(BaseModel):
     runtime: str
     file_name: str = Field("", pattern=r"^[^\r\n]*$")
     link: str = Field("", pattern=r"^[^\r\n]*$")
+    last_modified: int | None = Field(None, ge=0, strict=True)  # epoch seconds, when sent
+
+
+def newest_of(versions: list["DependencyVersion"], runtime: str) -> "DependencyVersion | None":
+    """The newest version for `runtime`: a matrix gives one dependency versions of several
+    runtimes, and after `api: legacy` one name has several dependencies, whose version
+    numbers cannot be compared (creation times can)."""
+    mine = [v for v in versions if v.runtime == runtime]
+    # On a tie the later one listed (reversed: max keeps the first of equals).
+    return max(reversed(mine), key=lambda v: (v.last_modified or 0, v.version or 0), default=None)
 
 
 def _fields(name: str, runtime: str, description: str) -> dict[str, str]:
@@ -108,8 +119,31 @@ def find_dependency(session: requests.Session, connection: Connection, name: str
 def list_versions(
     session: requests.Session, connection: Connection, dep_id: str
 ) -> list[DependencyVersion]:
+    return versions_and_clock(session, connection, dep_id)[0]
+
+
+def versions_and_clock(
+    session: requests.Session, connection: Connection, dep_id: str
+) -> tuple[list[DependencyVersion], float | None]:
+    """The dependency's versions, oldest first, and the service's time (epoch seconds, from
+    the reply's Date header; None when it sent none): what a version's age is measured by,
+    since this machine's clock may be off."""
     path = f"/v2/{connection.project_id}/fgs/dependencies/{dep_id}/version"
-    versions = [
-        _validated(item, "A version listed") for item in paging.pages(session, connection, path, [])
-    ]
-    return sorted(versions, key=lambda v: v.version or 0)
+    listed = paging.listing(session, connection, path, [])
+    versions = [_validated(item, "A version listed") for item in listed.items]
+    try:
+        clock: float | None = parsedate_to_datetime(listed.date).timestamp()
+    except (TypeError, ValueError):
+        clock = None
+    return sorted(versions, key=lambda v: v.version or 0), clock
+
+
+def versions_named(
+    session: requests.Session, connection: Connection, name: str
+) -> list[DependencyVersion]:
+    """Every version of every dependency called exactly `name`: one after `api: legacy`
+    made a dependency per publish, and any of them may hold the package."""
+    found: list[DependencyVersion] = []
+    for dep_id in dict.fromkeys(d.dep_id for d in list_named(session, connection, name)):
+        found += list_versions(session, connection, dep_id)
+    return found
