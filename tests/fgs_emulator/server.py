@@ -545,6 +545,10 @@ class Emulator:
         new = NewVersion(name, runtime, "", "zip", hashlib.md5(data).hexdigest(), len(data))
         return self._store.create(new, age=age)
 
+    def backdate(self, name: str, seconds: int) -> None:
+        """Make every version of dependency `name` `seconds` older (time passing)."""
+        self._store.backdate(name, seconds)
+
     def delete_version(self, name: str, number: int) -> None:
         """Delete a version as another run's retention (or a person) would."""
         [dep_id] = {v["dep_id"] for v in self._store.versions(name)}

@@ -151,6 +151,11 @@ class DependencyStore:
                         return copy.deepcopy(version)
             return None
 
+    def backdate(self, name: str, seconds: int) -> None:
+        with self._lock:
+            for version in self._by_name[name].versions:
+                version["last_modified"] -= seconds
+
     def versions(self, name: str) -> list[Version]:
         with self._lock:
             dependency = self._by_name.get(name)
