@@ -84,15 +84,16 @@ def plan(
             kept.append(Retired(number, "kept: newer than this run's", "another run published it"))
         elif version.id in newest:
             kept.append(Retired(number, "kept: newest", f"one of the newest {keep}"))
-        elif version.last_modified is None or now - version.last_modified < RECENT_SECONDS:
-            kept.append(
-                Retired(
-                    number,
-                    "kept: recent",
-                    f"created less than {RECENT_SECONDS // 60} minutes ago (or at an unknown "
-                    "time): another run may be about to attach it",
-                )
+        elif version.last_modified is None:
+            why = "its creation time is unknown; another run may be about to attach it"
+            kept.append(Retired(number, "kept: recent", why))
+        elif now - version.last_modified < RECENT_SECONDS:
+            age = max(int(now - version.last_modified), 0)
+            why = (
+                f"created {age} s ago, under {RECENT_SECONDS // 60} minutes; another run may "
+                "be about to attach it"
             )
+            kept.append(Retired(number, "kept: recent", why))
         else:
             chosen.append(version)
     for version in versions:
