@@ -3,10 +3,10 @@
 import json
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import requests
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from . import paging
 from .body import JsonWithFile
@@ -14,6 +14,14 @@ from .client import Connection, exchange
 from .errors import ActionError
 
 _ID = r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$"
+
+
+def _epoch_seconds(value: Any) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    return None
 
 
 class DependencyVersion(BaseModel):
@@ -31,7 +39,9 @@ class DependencyVersion(BaseModel):
     runtime: str
     file_name: str = Field("", pattern=r"^[^\r\n]*$")
     link: str = Field("", pattern=r"^[^\r\n]*$")
-    last_modified: int | None = Field(None, ge=0, strict=True)  # epoch seconds, when sent
+    # Epoch seconds. Only retention's age rule reads it: a value of another form counts as
+    # unknown (the version is kept) rather than refusing the whole list.
+    last_modified: Annotated[int | None, BeforeValidator(_epoch_seconds)] = None
 
 
 def newest_of(versions: list["DependencyVersion"], runtime: str) -> "DependencyVersion | None":

@@ -63,7 +63,7 @@ class FunctionCode(_Reply):
     code_filename: str = ""
     digest: str = ""
     # Epoch seconds, or a time string: only compared for equality.
-    last_modified: int | str = ""
+    last_modified: int | float | str = ""
     func_code: FuncCode = FuncCode()
     depend_version_list: tuple[str, ...] = ()
     dependencies: tuple[AttachedDependency, ...] = ()

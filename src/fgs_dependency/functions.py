@@ -18,7 +18,7 @@ from typing import Any
 
 from . import client, dependencies, function_state, obs, runner
 from .dependencies import DependencyVersion
-from .errors import ActionError, ApiError, AttachError
+from .errors import ActionError, AttachError
 from .function_api import (
     AttachedDependency,
     Context,
@@ -244,13 +244,10 @@ def attach(ctx: Context, target: Target, version: DependencyVersion, ours: set[s
             "working on it. Nothing was changed on it by this run. Run the job again when the "
             "other deploy has finished, and give both one 'concurrency:' group."
         )
+    # What it had before this run's change: the state the update was built from.
+    before = tuple(label(i, described(config, base)) for i in base.depend_version_list)
     try:
         _put_code(ctx, urn, update.body)
-    except ApiError as err:
-        raise ActionError(
-            f"Function '{name}': FunctionGraph refused the update ({err}); nothing was changed "
-            "on it."
-        ) from None
     except ActionError as err:
         raise ActionError(
             f"Function '{name}': updating it failed ({err}); the update may or may not have "
