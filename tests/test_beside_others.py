@@ -251,6 +251,26 @@ def test_a_version_deleted_before_it_is_attached_is_explained(
     assert emulator.functions.code_of(urn) == code
 
 
+def test_a_reused_version_deleted_between_listing_and_attaching_is_explained(
+    emulator: Emulator, workspace: Path, tmp_path: Path
+) -> None:
+    emulator.add_version("demo-deps", "Python3.10")  # keeps the dependency when 2 goes
+    first = deploy(emulator, workspace, tmp_path)  # version 2, attached to nothing
+    urn = function_for(emulator, "Python3.9")
+    # The skip finds version 2 in the list; another run deletes it before it is attached.
+    emulator.after("list_versions", lambda: emulator.delete_version("demo-deps", 2))
+
+    run = deploy(emulator, workspace, tmp_path, functions=urn)
+
+    assert first.outputs["version"] == "2"
+    assert run.returncode == 1
+    assert run.outputs["skipped"] == "true"
+    [error] = run.errors
+    assert "FSS.1056" in error and "does not exist (any more)" in error
+    assert ids(emulator, urn) == []
+    assert emulator.functions.code_of(urn) == CODES["zip"][0]
+
+
 def test_the_old_version_is_known_from_the_dependencys_version_list(
     emulator: Emulator, workspace: Path, tmp_path: Path
 ) -> None:
