@@ -120,12 +120,6 @@ def list_named(
     return found
 
 
-def find_dependency(session: requests.Session, connection: Connection, name: str) -> str | None:
-    """The id of the caller's dependency called exactly `name`, if there is one."""
-    found = list_named(session, connection, name)
-    return found[0].dep_id if found else None
-
-
 def list_versions(
     session: requests.Session, connection: Connection, dep_id: str
 ) -> list[DependencyVersion]:
