@@ -114,7 +114,7 @@ def test_retention_keeps_other_runtimes_recent_versions_and_says_why(
     assert [v["version"] for v in emulator.versions("demo-deps")] == [1, 3, 4]
     assert "| Version 1 | `kept: another runtime (for Python3.10)` |" in run.summary
     assert "| Version 2 | `deleted` |" in run.summary
-    assert "| Version 3 | `kept: recent (created 6" in run.summary
+    assert "| Version 3 | `kept: recent (created " in run.summary
     assert "s ago, under 15 minutes; another run may be about to attach it)` |" in run.summary
     assert "| Version 4 | `kept: this run's (published or reused by this run)` |" in run.summary
     assert "Version 3: kept: recent" in run.stdout
