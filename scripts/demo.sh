@@ -2,8 +2,8 @@
 # Runs the action end to end against the local FunctionGraph emulator: builds a sample
 # `pip install --target`-style tree, publishes it and attaches it to the function `api`,
 # re-runs unchanged (skipped, nothing to attach), publishes a change (version 2, attached in
-# place of version 1, which keep-versions: 1 then deletes), and shows the outputs and summary
-# of each run.
+# place of version 1, which keep-versions: 1 keeps as it is under 15 minutes old), and shows
+# the outputs and summary of each run.
 # shellcheck source=venv.sh
 source "$(dirname "$0")/venv.sh"
 cd "$root" || exit 1
@@ -70,6 +70,6 @@ echo "=== First publish: version 1, attached to the function 'api'"
 publish
 echo "=== The same tree again (a re-run): nothing new is published"
 publish
-echo "=== A file changed: version 2, attached to 'api' in place of version 1, which is deleted"
+echo "=== A file changed: version 2, attached to 'api' in place of version 1 (kept: recent)"
 echo "# changed for the demo" >>"$demo/workspace/build/requests/__version__.py"
 publish

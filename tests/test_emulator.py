@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import io
 import json
@@ -11,6 +12,8 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
+import time
 import uuid
 import zipfile
 from collections.abc import Callable, Sequence
@@ -556,3 +559,33 @@ def test_unsigned_payload_only_for_non_json_bodies(emu: Emulator) -> None:
         headers={"X-Sdk-Content-Sha256": "UNSIGNED-PAYLOAD"},
     )
     assert_error(send(emu, claimed), 401, "APIGW.0301", "X-Sdk-Content-Sha256")
+
+
+def test_deleting_and_attaching_at_once_do_not_deadlock(emulator: Emulator) -> None:
+    """A matrix's retention deletes (asking the functions whether a version is in use) while
+    another job attaches (asking the dependencies about the versions it sends): with a lock
+    each, the two waited for each other for ever."""
+    urn = emulator.functions.add("api", runtime="Python3.9", code_type="inline", code=b"x\n")
+    until = time.monotonic() + 2
+
+    def retire() -> None:
+        while time.monotonic() < until:
+            emulator.add_version("d", "Python3.9")
+            number = emulator.add_version("d", "Python3.9")["version"]
+            with contextlib.suppress(ApiError):  # in use: attached meanwhile
+                emulator.delete_version("d", number)
+
+    def attach() -> None:
+        while time.monotonic() < until:
+            newest = emulator.versions("d")[-1:]
+            body = {"code_type": "inline", "func_code": {"file": "eA=="},
+                    "depend_version_list": [v["id"] for v in newest]}  # fmt: skip
+            with contextlib.suppress(ApiError):  # deleted meanwhile
+                emulator.functions.update_code(urn, body)
+
+    threads = [threading.Thread(target=work, daemon=True) for work in (retire, attach)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+    assert not any(thread.is_alive() for thread in threads), "deadlocked"

@@ -194,31 +194,34 @@ def test_an_overwritten_obs_object_is_refused(
     assert code_puts(emulator) == []
     assert emulator.functions.code_of(urn) == deployed
     assert ids(emulator, urn) == []
-    assert run.outputs["updated_functions"] == "[]"
-    assert run.outputs["version"] == "1", "the publish itself is reported"
+    # Found before publishing: a version that could not be attached is never made.
+    assert calls(emulator, "POST", "/v2/") == []
+    assert run.outputs == {}
 
 
 def test_a_mangled_update_is_put_back(emulator: Emulator, workspace: Path, tmp_path: Path) -> None:
     other = emulator.add_version("numpy-layer", "Python3.9")
+    old = emulator.add_version("demo-deps", "Python3.9")
     code, filename = CODES["zip"]
     urn = emulator.functions.add(
         "api", runtime="Python3.9", code_type="zip", code=code, code_filename=filename,
-        depend_version_list=(other["id"],),
+        depend_version_list=(other["id"], old["id"]),
     )  # fmt: skip
-    emulator.functions.wrong_lists = 1
+    emulator.functions.wrong_lists = 1  # the new version sent is not stored
 
     run = deploy(emulator, workspace, tmp_path, functions="api")
 
     assert run.returncode == 1
     [error] = run.errors
-    assert "did not store the update as sent" in error and "put back" in error
+    assert "demo-deps 2 is not on it" in error and "this run's change was taken back" in error
     assert "No function before it was changed" in error
     puts = code_puts(emulator)
+    # This run's change only: the old version back, the other dependency untouched.
     assert [p.json["depend_version_list"] for p in puts] == [
         [other["id"], run.outputs["version_id"]],
-        [other["id"]],
+        [other["id"], old["id"]],
     ]
-    assert ids(emulator, urn) == [other["id"]]
+    assert ids(emulator, urn) == [other["id"], old["id"]]
     assert emulator.functions.code_of(urn) == code
     assert run.outputs["updated_functions"] == "[]"
 
@@ -259,8 +262,23 @@ def test_names_are_looked_up_across_pages(
     assert json.loads(run.outputs["updated_functions"]) == [urn_of("f449")]
     listings = calls(emulator, "GET", FUNCTIONS)
     listings = [r for r in listings if r.path == FUNCTIONS]
-    assert [r.query["marker"] for r in listings] == [["0"], ["400"]]
-    assert all(r.query["maxitems"] == ["400"] for r in listings)
+    assert [r.query["marker"] for r in listings] == [["0"], ["100"], ["200"], ["300"], ["400"]]
+    assert all(r.query["maxitems"] == ["100"] for r in listings)
+
+
+def test_a_page_of_functions_with_large_user_data_fits_a_reply(
+    emulator: Emulator, workspace: Path, tmp_path: Path
+) -> None:
+    # A real function item carries up to 4 KB of user_data: 400 of them pass the 1 MiB a
+    # reply may have, so the name lookup must ask for pages that fit.
+    for number in range(300):
+        emulator.functions.add(
+            f"f{number}", runtime="Python3.9", code_type="inline", code=b"x\n",
+            user_data="u" * 4096,
+        )  # fmt: skip
+    run = deploy(emulator, workspace, tmp_path, functions="f299")
+    assert run.returncode == 0, run.log
+    assert json.loads(run.outputs["updated_functions"]) == [urn_of("f299")]
 
 
 def test_more_than_20_dependencies_is_refused(
@@ -461,14 +479,14 @@ def test_a_failure_stops_before_the_next_function_and_says_what_changed(
 ) -> None:
     emulator.add_version("demo-deps", "Python3.9")  # what retention would delete
     first = emulator.functions.add("a", runtime="Python3.9", code_type="inline", code=b"a\n")
-    code_url = emulator.put_object(BUCKET, "b.zip", a_zip({"index.py": "b = 1\n"}))
-    emulator.functions.add(
-        "b", runtime="Python3.9", code_type="obs", code_url=code_url, code_filename="b.zip"
-    )
-    emulator.put_object(BUCKET, "b.zip", a_zip({"index.py": "b = 2\n"}))
+    emulator.functions.add("b", runtime="Python3.9", code_type="inline", code=b"b\n")
     third = emulator.functions.add("c", runtime="Python3.9", code_type="inline", code=b"c\n")
+    # The second update fails on FunctionGraph's side, after the checks before publishing.
+    emulator.after("update_code", lambda: emulator.inject("update_code", Status(503)))
 
-    run = deploy(emulator, workspace, tmp_path, functions="a, b, c", **{"keep-versions": "1"})
+    run = deploy(
+        emulator, workspace, tmp_path, functions="a, b, c", retries="0", **{"keep-versions": "1"}
+    )
 
     assert run.returncode == 1
     [error] = run.errors

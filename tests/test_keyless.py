@@ -12,7 +12,7 @@ from pathlib import Path
 
 import jwt
 import pytest
-from fgs_emulator import Emulator, IdentityProvider, Status, rules_for_sub
+from fgs_emulator import Emulator, Hostile, IdentityProvider, Status, rules_for_sub
 from fgs_emulator.federation import map_user
 from fgs_emulator.server import DEFAULT_OIDC_REQUEST_TOKEN
 from helpers import (
@@ -397,3 +397,15 @@ def test_conversion_rules_substitute_and_exclude() -> None:
     assert map_user(rules, {"repository_owner": "octo", "sub": "repo:o/r:ref:x"}) == "gh-octo"
     assert map_user(rules, {"repository_owner": "octo", "sub": "repo:o/r:pull_request"}) is None
     assert map_user(rules, {"sub": "repo:o/r:ref:x"}) is None  # the claim is missing
+
+
+def test_a_sign_in_reply_whose_token_is_not_an_object(
+    emu: Emulator, workspace: Path, tmp_path: Path
+) -> None:
+    emu.inject("keyless_sign_in", Hostile("token_not_object"))
+    run = publish(emu, workspace, tmp_path)
+    assert run.returncode == 1
+    [error] = run.errors
+    assert "names no project (token.project.id)" in error and "'project-id'" in error
+    assert "Unexpected failure" not in run.log
+    assert calls(emu, "POST", "/v2/") == []

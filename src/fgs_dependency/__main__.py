@@ -116,10 +116,10 @@ def publish_package(inputs: Inputs, package: Package | None) -> tuple["Outcome",
             obs_keys=functools.cache(destination.obs_keys),
             retries=inputs.retries,
         )
-        urns = functions.prepare(context, inputs.functions, inputs.runtime)
+        targets = functions.prepare(context, inputs.functions, inputs.runtime, inputs.name)
         runner.info(f"Publishing '{inputs.name}' ({inputs.runtime}) at {inputs.api_endpoint}")
         outcome = publish.publish(session, destination, inputs, package, route)
-        deployed = deploy(context, urns, outcome.version, inputs.keep_versions)
+        deployed = deploy(context, targets, outcome.version, inputs.keep_versions)
     return outcome, deployed
 
 

@@ -24,7 +24,15 @@ Checks run in this order, each with its reply:
   published versions; code kept in OBS with `digest` = SHA-512; an update without
   func_code.file deploys the default code, one without depend_version_list clears it;
   deleting a dependency version in use -> 412 FSS.1033; the last version takes its
-  dependency with it; `functions.wrong_lists` makes updates store a list other than sent
+  dependency with it; `functions.wrong_lists` makes updates store a list other than sent;
+  `functions.undescribed` leaves `dependencies[]` out of a function's replies
+
+Several actions may run against one emulator at once: dependencies and functions share one
+state lock. Other clients acting between the action's calls: Emulator.after(operation,
+change) runs `change` right after a call is handled, before its reply is sent, e.g.
+`functions.release(urn, code)` (a release lands), `functions.attach_other(urn, id)` (another
+workflow attaches its dependency) or `delete_version(name, number)` (another run's
+retention); `backdate(name, seconds)` ages the versions of a dependency.
 
 Keyless sign-in: `/_github/idtoken` stands in for the runner's ID token endpoint
 (github_oidc.py), and IAM's `POST /v3.0/OS-AUTH/id-token/tokens` checks those tokens against

@@ -84,6 +84,8 @@ HOSTILE_KINDS = (
     "echo_auth",  # 401 whose message repeats the request's credential headers
     "echo_auth_encoding",  # 200 whose Content-Encoding repeats them, over a body it is not
 )
+# Replies of another shape than documented, for the one operation each is about.
+SHAPE_KINDS = ("token_not_object",)  # IAM's sign-in: acts, then sends `token` as a string
 # Text that would act as workflow commands or markup if it reached the log or summary.
 INJECTION_KINDS = (
     "command_in_name",  # acts, then names the version "<name>\n::error title=X::injected"
@@ -108,7 +110,7 @@ class Hostile:
     location: str = "https://collector.invalid/steal"
 
     def __post_init__(self) -> None:
-        if self.kind not in (*HOSTILE_KINDS, *INJECTION_KINDS):
+        if self.kind not in (*HOSTILE_KINDS, *INJECTION_KINDS, *SHAPE_KINDS):
             raise ValueError(f"unknown hostile kind {self.kind!r}")
 
 

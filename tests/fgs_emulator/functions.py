@@ -58,6 +58,7 @@ class _Function:
     depend_version_list: list[str]
     kms_key_id: str
     last_modified: int
+    user_data: str = ""
     published: dict[int, dict[str, Any]] = field(default_factory=dict)
 
 
@@ -72,6 +73,7 @@ class FunctionStore:
         put_code: Callable[[str, bytes], str],
         read_link: Callable[[str], bytes | None],
         dependency: Callable[[str], dict[str, Any] | None],
+        lock: threading.RLock | None = None,
     ) -> None:
         self._project_id = project_id
         self._region = region
@@ -79,9 +81,12 @@ class FunctionStore:
         self._read_link = read_link
         self._dependency = dependency
         self._functions: dict[str, _Function] = {}
-        self._lock = threading.RLock()
+        # The emulator's one state lock (see DependencyStore): several actions at once.
+        self._lock = lock or threading.RLock()
         self.wrong_lists = 0  # how many coming updates store a list other than sent
         self.unlisted: set[str] = set()  # URNs the function list leaves out (a race)
+        # URNs whose code and config replies describe no `dependencies[]` (the ids only).
+        self.undescribed: set[str] = set()
 
     # --- set-up by tests -------------------------------------------------------------
 
@@ -97,6 +102,7 @@ class FunctionStore:
         package: str = "default",
         depend_version_list: tuple[str, ...] = (),
         kms_key_id: str = "",
+        user_data: str = "",
     ) -> str:
         urn = f"urn:fss:{self._region}:{self._project_id}:function:{package}:{name}"
         with self._lock:
@@ -104,7 +110,7 @@ class FunctionStore:
                 raise ValueError(f"{urn} exists")
             function = _Function(
                 urn, name, package, runtime, code_type, code_filename, code_url, b"", "",
-                list(depend_version_list), kms_key_id, 0,
+                list(depend_version_list), kms_key_id, 0, user_data,
             )  # fmt: skip
             if code_type == "obs":
                 stored = self._read_link(code_url)
@@ -137,6 +143,19 @@ class FunctionStore:
                         return True
             return False
 
+    def release(self, urn: str, code: bytes) -> None:
+        """Another deploy replaces the function's code (its dependencies stay), as a release
+        landing while the action works would."""
+        with self._lock:
+            self._store_code(self._get(urn), code)
+
+    def attach_other(self, urn: str, version_id: str) -> None:
+        """Another workflow adds a dependency version to the function (its code stays)."""
+        with self._lock:
+            function = self._get(urn)
+            function.depend_version_list.append(version_id)
+            function.last_modified += 1  # an update, even within the same second
+
     def config(self, urn: str) -> dict[str, Any]:
         with self._lock:
             return self._config(self._get(urn))
@@ -158,6 +177,7 @@ class FunctionStore:
                     item.pop(key)
                 item["func_urn"] = f"{function.urn}:latest"
                 item["package"] = function.package
+                item["user_data"] = function.user_data
                 items.append(item)
             return items
 
@@ -258,7 +278,8 @@ class FunctionStore:
         function.code = code
         key = f"{self._project_id}/{function.package}/{function.name}/{uuid.uuid4().hex}.code"
         function.link = self._put_code(key, code)
-        function.last_modified = int(time.time())
+        # Always later than before: two updates within a second are told apart.
+        function.last_modified = max(int(time.time()), function.last_modified + 1)
 
     def _split(self, raw_urn: str) -> tuple[str, int | None]:
         parts = raw_urn.split(":")
@@ -278,6 +299,8 @@ class FunctionStore:
 
     def _code(self, function: _Function) -> dict[str, Any]:
         dependencies = [d for d in map(self._dependency, function.depend_version_list) if d]
+        if function.urn in self.undescribed:
+            dependencies = []
         return {
             "func_urn": function.urn,
             "func_name": function.name,

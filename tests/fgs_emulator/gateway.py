@@ -39,7 +39,10 @@ class Gateway:
 
     def _token_accepted(self, token: str) -> bool:
         offered = token.encode("utf-8", "replace")
-        return any(hmac.compare_digest(offered, known.encode()) for known in self._tokens)
+        # A copy: IAM adds tokens from other request threads, and a set that grows while a
+        # generator walks it raises (tuple() copies it in one step under the GIL).
+        known_now = tuple(self._tokens)
+        return any(hmac.compare_digest(offered, known.encode()) for known in known_now)
 
     def admit(self, headers: Mapping[str, str], content_length: int) -> AkSkAuthorization | None:
         """Checks that need no body: returns the AK/SK claim to verify, None for a token.

@@ -12,7 +12,7 @@ import time
 import traceback
 import uuid
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -173,6 +173,8 @@ class _Handler(BaseHTTPRequestHandler):
             traceback.print_exc(file=sys.stderr)
             status = 500
             payload = {"error_code": "FSS.0500", "error_msg": "internal error in the emulator"}
+        if 200 <= status < 300:
+            emulator._run_after(operation_of(self.command, path))
         emulator._record(
             RecordedRequest(
                 method=self.command,
@@ -188,7 +190,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._drop()
             return
         if isinstance(fault, Hostile):
-            self._hostile(fault, status, payload, headers)
+            self._hostile(fault, status, payload, headers, extra_headers)
             return
         if isinstance(fault, SlowReply):
             time.sleep(fault.seconds)
@@ -277,7 +279,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def _hostile(
-        self, fault: Hostile, status: int, payload: dict[str, Any] | None, headers: dict[str, str]
+        self,
+        fault: Hostile,
+        status: int,
+        payload: dict[str, Any] | None,
+        headers: dict[str, str],
+        reply_headers: Mapping[str, str],
     ) -> None:
         """Reply as a broken or malicious server would, after the request was handled."""
         kind = fault.kind
@@ -342,8 +349,12 @@ class _Handler(BaseHTTPRequestHandler):
             extra["Content-Encoding"] = f"gzip, {echoed}"
             body = json.dumps(payload or {}).encode()
         else:
+            # The body is mangled; the headers (IAM's X-Subject-Token) stay as they were.
+            extra.update(reply_headers)
             document = dict(payload or {})
-            if kind == "missing_fields":
+            if kind == "token_not_object":
+                document["token"] = "not-an-object"
+            elif kind == "missing_fields":
                 document.pop("dep_id", None)
                 document.pop("version", None)
             elif kind == "mistyped":
@@ -453,7 +464,9 @@ class Emulator:
         self.region = region
         self.owner = owner
         self._requested_port = port
-        self._store = DependencyStore(owner=owner, region=region)
+        # One lock for dependencies and functions: each asks the other while it holds it.
+        state = threading.RLock()
+        self._store = DependencyStore(owner=owner, region=region, lock=state)
         # Shared with IAM, which issues more tokens and temporary keys as it runs.
         self._tokens = set(tokens)
         obs_keys = {access: (secret, "") for access, secret in credentials.items()}
@@ -471,7 +484,7 @@ class Emulator:
         self.code_bucket = f"fgs-code-{region}"
         self._obs.add_bucket(self.code_bucket)
         self._functions = FunctionStore(
-            project_id, region, self._put_code, self._read_link, self._store.by_version_id
+            project_id, region, self._put_code, self._read_link, self._store.by_version_id, state
         )
         api = DependencyApi(self._store, project_id, self._link_to_object, self._functions)
         self._gateway = Gateway(credentials, self._tokens, api)
@@ -480,6 +493,7 @@ class Emulator:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._faults: dict[str, deque[Fault]] = {}
+        self._after: dict[str, deque[Callable[[], None] | None]] = {}
 
     def _make_server(self) -> _Server:
         """The listening server; a subclass may serve it differently (over TLS, say)."""
@@ -519,11 +533,26 @@ class Emulator:
         return self.object_link(bucket, key)
 
     def add_version(
-        self, name: str, runtime: str, data: bytes = b"PK\x05\x06" + bytes(18)
+        self,
+        name: str,
+        runtime: str,
+        data: bytes = b"PK\x05\x06" + bytes(18),
+        *,
+        age: int = 3600,
     ) -> dict[str, Any]:
-        """A version of dependency `name` made as a create request would (test set-up)."""
+        """A version of dependency `name` made as a create request would (test set-up),
+        `age` seconds ago: by default an hour, as set-up made before the run."""
         new = NewVersion(name, runtime, "", "zip", hashlib.md5(data).hexdigest(), len(data))
-        return self._store.create(new)
+        return self._store.create(new, age=age)
+
+    def backdate(self, name: str, seconds: int) -> None:
+        """Make every version of dependency `name` `seconds` older (time passing)."""
+        self._store.backdate(name, seconds)
+
+    def delete_version(self, name: str, number: int) -> None:
+        """Delete a version as another run's retention (or a person) would."""
+        [dep_id] = {v["dep_id"] for v in self._store.versions(name)}
+        self._store.delete(dep_id, number, self._functions.uses)
 
     @property
     def functions(self) -> FunctionStore:
@@ -590,6 +619,24 @@ class Emulator:
             raise ValueError(f"unknown operation {operation!r}; one of {OPERATIONS}")
         with self._requests_lock:
             self._faults.setdefault(operation, deque()).extend([fault] * times)
+
+    def after(
+        self, operation: str, change: Callable[[], None], *, times: int = 1, skip: int = 0
+    ) -> None:
+        """Run `change` (another client's action) right after each of the next `times`
+        successful calls of `operation` (after `skip` of them), before its reply is sent:
+        the caller's reply shows the state before the change."""
+        if operation not in OPERATIONS:
+            raise ValueError(f"unknown operation {operation!r}; one of {OPERATIONS}")
+        with self._requests_lock:
+            self._after.setdefault(operation, deque()).extend([None] * skip + [change] * times)
+
+    def _run_after(self, operation: str | None) -> None:
+        with self._requests_lock:
+            pending = self._after.get(operation or "")
+            change = pending.popleft() if pending else None
+        if change is not None:
+            change()
 
     def _take_fault(self, operation: str | None) -> Fault | None:
         with self._requests_lock:

@@ -40,10 +40,13 @@ class _Dependency:
 
 
 class DependencyStore:
-    def __init__(self, owner: str, region: str) -> None:
+    def __init__(self, owner: str, region: str, lock: threading.RLock | None = None) -> None:
         self._owner = owner
         self._region = region
-        self._lock = threading.Lock()
+        # Shared with the functions: delete() asks them whether a version is in use while
+        # they ask this store about versions, so two locks would deadlock (a matrix's
+        # retention beside another job's attach).
+        self._lock = lock or threading.RLock()
         self._by_name: dict[str, _Dependency] = {}
 
     def _link(self, version_id: str) -> str:
@@ -53,9 +56,10 @@ class DependencyStore:
             f"/depends/{self._owner}/{version_id}.zip"
         )
 
-    def create(self, new: NewVersion, separate: bool = False) -> Version:
+    def create(self, new: NewVersion, separate: bool = False, age: int = 0) -> Version:
         """A new version of the dependency `new.name`; with `separate`, a new dependency
-        of that name instead (as the legacy create API made)."""
+        of that name instead (as the legacy create API made); `age`: created that many
+        seconds ago."""
         with self._lock:
             key = f"{new.name}\x00{uuid.uuid4()}" if separate else new.name
             dependency = self._by_name.get(key)
@@ -76,7 +80,7 @@ class DependencyStore:
                 "file_name": f"{new.name}.zip",
                 "version": dependency.last_number,
                 "dep_id": dependency.dep_id,
-                "last_modified": int(time.time()),
+                "last_modified": int(time.time()) - age,
             }
             dependency.versions.append(version)
             return copy.deepcopy(version)
@@ -146,6 +150,11 @@ class DependencyStore:
                     if version["id"] == version_id:
                         return copy.deepcopy(version)
             return None
+
+    def backdate(self, name: str, seconds: int) -> None:
+        with self._lock:
+            for version in self._by_name[name].versions:
+                version["last_modified"] -= seconds
 
     def versions(self, name: str) -> list[Version]:
         with self._lock:

@@ -139,23 +139,17 @@ def publish(
                 lambda: dependencies.list_named(session, connection, request.name),
                 retries,
             )
-        dep_id = with_retries(
-            "Looking up the dependency",
-            lambda: dependencies.find_dependency(session, connection, request.name),
-            retries,
-        )
-        if dep_id is None:
-            return []
         return with_retries(
-            "Listing its versions",
-            lambda: dependencies.list_versions(session, connection, dep_id),
+            "Listing the dependency's versions",
+            lambda: dependencies.versions_named(session, connection, request.name),
             retries,
         )
 
     # What exists before this run sends anything: the base for skipping, and what a
     # version found after a lost reply must not be.
     before = versions_now()
-    newest = before[-1] if before else None
+    # Of this runtime only: in a matrix the newest version overall is another job's.
+    newest = dependencies.newest_of(before, request.runtime)
     skip = request.if_unchanged == "skip" and package is not None
     if skip and newest and _matches(newest, package, request.runtime):
         _check_describes(newest, request)

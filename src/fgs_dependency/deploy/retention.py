@@ -1,20 +1,38 @@
-"""Retiring old versions of the dependency: keep the newest N, the one just published or
-reused, every version a function or a published function version uses, and never the last
-(deleting it deletes the dependency and its id).
+"""Retiring old versions of the dependency, for this run's runtime only: keep the newest N
+of the runtime, the one just published or reused and any newer one, every version a
+function or a published function version uses, every version created in the last
+RECENT_SECONDS by the service's clock (another run may be about to attach it), and never
+the last (deleting it deletes the dependency and its id). Versions of other runtimes belong
+to other jobs of a matrix and are never touched.
 
 A failed deletion is a warning: the publish it follows has succeeded."""
 
 from dataclasses import dataclass
 from typing import Literal
 
-from ..errors import ActionError, ApiError
+from ..errors import ActionError, ApiError, Cancelled
 from ..github import runner
 from ..huaweicloud import client, dependencies, paging
 from ..huaweicloud.dependencies import DependencyVersion
 from ..huaweicloud.function_api import Context, bare_urn, functions_path, list_functions, read_code
 from ..huaweicloud.retry import with_retries
 
-Fate = Literal["deleted", "already gone", "kept: in use", "kept: not deleted"]
+Fate = Literal[
+    "deleted",
+    "already gone",
+    "kept: in use",
+    "kept: not deleted",
+    "kept: newest",
+    "kept: this run's",
+    "kept: newer than this run's",
+    "kept: recent",
+    "kept: another runtime",
+]
+# A version this young may be one another run has just published or adopted and not yet
+# attached (FunctionGraph has no lock): attaching takes seconds to minutes, so a quarter of
+# an hour leaves a wide margin. Measured by the service's clock (the list reply's Date
+# header), never this machine's.
+RECENT_SECONDS = 15 * 60
 
 
 @dataclass(frozen=True)
@@ -47,17 +65,50 @@ def versions_in_use(ctx: Context) -> set[str]:
     return in_use
 
 
-def candidates(
-    versions: list[DependencyVersion], keep: int, current: DependencyVersion
-) -> list[DependencyVersion]:
-    """The versions retention may delete, oldest first: all but the newest `keep`, the
-    current one, and at least one."""
-    ordered = sorted(versions, key=lambda v: v.version or 0)
-    older = ordered[: max(len(ordered) - keep, 0)]
-    chosen = [v for v in older if v.id != current.id]
-    if len(chosen) >= len(ordered):  # cannot happen with keep >= 1; the last one stays
+def plan(
+    versions: list[DependencyVersion], keep: int, current: DependencyVersion, now: float | None
+) -> tuple[list[DependencyVersion], list["Retired"]]:
+    """The versions retention may delete (oldest first), and every other one with the
+    reason it stays. `now`: the service's time (None: unknown, then the newest creation
+    time listed stands in for it, which can only make more versions count as recent)."""
+    if now is None:
+        now = max((v.last_modified or 0 for v in versions), default=0)
+    mine = sorted((v for v in versions if v.runtime == current.runtime), key=_number)
+    newest = {v.id for v in mine[-keep:]}
+    chosen: list[DependencyVersion] = []
+    kept: list[Retired] = []
+    for version in mine:
+        number = _number(version)
+        if version.id == current.id:
+            kept.append(Retired(number, "kept: this run's", "published or reused by this run"))
+        elif number > _number(current):
+            kept.append(Retired(number, "kept: newer than this run's", "another run published it"))
+        elif version.id in newest:
+            kept.append(Retired(number, "kept: newest", f"one of the newest {keep}"))
+        elif version.last_modified is None:
+            why = "its creation time is unknown; another run may be about to attach it"
+            kept.append(Retired(number, "kept: recent", why))
+        elif now - version.last_modified < RECENT_SECONDS:
+            age = max(int(now - version.last_modified), 0)
+            why = (
+                f"created {age} s ago, under {RECENT_SECONDS // 60} minutes; another run may "
+                "be about to attach it"
+            )
+            kept.append(Retired(number, "kept: recent", why))
+        else:
+            chosen.append(version)
+    for version in versions:
+        if version.runtime != current.runtime:
+            kept.append(
+                Retired(_number(version), "kept: another runtime", f"for {version.runtime}")
+            )
+    if len(chosen) >= len(versions):  # cannot happen: the current one stays; the last one stays
         chosen = chosen[:-1]
-    return chosen
+    return chosen, sorted(kept, key=lambda r: r.number)
+
+
+def _number(version: DependencyVersion) -> int:
+    return version.version or 0
 
 
 def _delete(ctx: Context, dep_id: str, number: int) -> Retired:
@@ -68,6 +119,8 @@ def _delete(ctx: Context, dep_id: str, number: int) -> Retired:
             lambda: client.exchange(ctx.session, ctx.functiongraph, "DELETE", path),
             ctx.retries,
         )
+    except Cancelled:
+        raise  # the job was cancelled: stop deleting, and fail
     except ApiError as err:
         if err.status == 404:
             return Retired(number, "already gone")
@@ -80,16 +133,18 @@ def _delete(ctx: Context, dep_id: str, number: int) -> Retired:
 
 
 def retire(ctx: Context, current: DependencyVersion, keep: int) -> list[Retired]:
-    """Delete what may go; report every version considered. Never raises for a failure
-    to delete: those are warnings."""
+    """Delete what may go; report every version considered, and why each one left stays.
+    Never raises for a failure to delete: those are warnings (a cancel does raise)."""
     try:
-        versions = with_retries(
+        versions, now = with_retries(
             "Listing the versions to retire",
-            lambda: dependencies.list_versions(ctx.session, ctx.functiongraph, current.dep_id),
+            lambda: dependencies.versions_and_clock(ctx.session, ctx.functiongraph, current.dep_id),
             ctx.retries,
         )
-        old = candidates(versions, keep, current)
+        old, kept = plan(versions, keep, current, now)
         in_use = versions_in_use(ctx) if old else set()
+    except Cancelled:
+        raise
     except ActionError as err:
         runner.warning(
             f"Old versions were not deleted: {err} The publish itself succeeded; grant the "
@@ -108,4 +163,4 @@ def retire(ctx: Context, current: DependencyVersion, keep: int) -> list[Retired]
         if result.fate == "kept: not deleted":
             runner.warning(f"Version {number} of '{current.name}' was not deleted: {result.reason}")
         results.append(result)
-    return results
+    return sorted([*results, *kept], key=lambda r: r.number)

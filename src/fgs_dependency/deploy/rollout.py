@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from ..huaweicloud.dependencies import DependencyVersion
     from ..huaweicloud.function_api import Context
     from .attachment import Attachment
+    from .functions import Target
     from .retention import Retired
 
 
@@ -30,21 +31,28 @@ class Deployed:
             change = f"{before} -> {after}" if done.changed else f"unchanged ({before})"
             rows[f"Function {number}"] = f"{done.urn}: {change}"
         for retired in self.retired:
-            rows[f"Version {retired.number}"] = retired.fate
+            # Why a version stays; a failure's own words are in its warning already.
+            why = retired.reason and retired.fate not in ("kept: not deleted", "kept: in use")
+            rows[f"Version {retired.number}"] = (
+                f"{retired.fate} ({retired.reason})" if why else retired.fate
+            )
         return rows
 
 
 def deploy(
-    context: "Context", urns: list[str], version: "DependencyVersion", keep_versions: int | None
+    context: "Context",
+    targets: list["Target"],
+    version: "DependencyVersion",
+    keep_versions: int | None,
 ) -> Deployed:
     """Attach the version to the functions, then retire old versions ('keep-versions')."""
     # Imported here: they need requests, which a dry run never loads.
     from . import functions, retention
 
     attachments: list[Attachment] = []
-    if urns:
+    if targets:
         try:
-            attachments = functions.attach_all(context, urns, version)
+            attachments = functions.attach_all(context, targets, version)
         except AttachError as err:
             return Deployed(tuple(err.done), failure=err)
         for done in attachments:
@@ -53,6 +61,9 @@ def deploy(
     retired: list[Retired] = []
     if keep_versions is not None:
         retired = retention.retire(context, version, keep_versions)
-        for item in retired:
-            runner.info(f"Version {item.number}: {item.fate}")
+        # The reasons may name a runtime the service sent: shown inert.
+        runner.untrusted(
+            f"Version {item.number}: {item.fate}" + (f" ({item.reason})" if item.reason else "")
+            for item in retired
+        )
     return Deployed(tuple(attachments), tuple(retired))

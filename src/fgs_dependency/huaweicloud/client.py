@@ -63,6 +63,11 @@ _CODE_HINTS = {
     "FSS.1023": "The package is over FunctionGraph's size limit.",
     "FSS.1045": "The account has reached its limit of dependencies: delete unused ones.",
     "FSS.1151": "The OBS bucket is in another region: use a bucket in 'region'.",
+    # Not the address: the dependency or version was there when listed and is gone now.
+    "FSS.1056": "The dependency version does not exist (any more): another run's "
+    "'keep-versions', or a person, deleted it after this run listed it. Run the job again: "
+    "it publishes the package again if no version holds it. To keep runs of one dependency "
+    "and runtime from deleting each other's versions, put them in one 'concurrency:' group.",
 }
 
 

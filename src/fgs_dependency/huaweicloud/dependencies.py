@@ -1,11 +1,12 @@
 """FunctionGraph's dependency API: create a version, find a dependency, list its versions."""
 
 import json
+from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import requests
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from ..errors import ActionError
 from . import paging
@@ -13,6 +14,14 @@ from .body import JsonWithFile
 from .client import Connection, exchange
 
 _ID = r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$"
+
+
+def _epoch_seconds(value: Any) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    return None
 
 
 class DependencyVersion(BaseModel):
@@ -30,6 +39,18 @@ class DependencyVersion(BaseModel):
     runtime: str
     file_name: str = Field("", pattern=r"^[^\r\n]*$")
     link: str = Field("", pattern=r"^[^\r\n]*$")
+    # Epoch seconds. Only retention's age rule reads it: a value of another form counts as
+    # unknown (the version is kept) rather than refusing the whole list.
+    last_modified: Annotated[int | None, BeforeValidator(_epoch_seconds)] = None
+
+
+def newest_of(versions: list["DependencyVersion"], runtime: str) -> "DependencyVersion | None":
+    """The newest version for `runtime`: a matrix gives one dependency versions of several
+    runtimes, and after `api: legacy` one name has several dependencies, whose version
+    numbers cannot be compared (creation times can)."""
+    mine = [v for v in versions if v.runtime == runtime]
+    # On a tie the later one listed (reversed: max keeps the first of equals).
+    return max(reversed(mine), key=lambda v: (v.last_modified or 0, v.version or 0), default=None)
 
 
 def _fields(name: str, runtime: str, description: str) -> dict[str, str]:
@@ -99,17 +120,34 @@ def list_named(
     return found
 
 
-def find_dependency(session: requests.Session, connection: Connection, name: str) -> str | None:
-    """The id of the caller's dependency called exactly `name`, if there is one."""
-    found = list_named(session, connection, name)
-    return found[0].dep_id if found else None
-
-
 def list_versions(
     session: requests.Session, connection: Connection, dep_id: str
 ) -> list[DependencyVersion]:
+    return versions_and_clock(session, connection, dep_id)[0]
+
+
+def versions_and_clock(
+    session: requests.Session, connection: Connection, dep_id: str
+) -> tuple[list[DependencyVersion], float | None]:
+    """The dependency's versions, oldest first, and the service's time (epoch seconds, from
+    the reply's Date header; None when it sent none): what a version's age is measured by,
+    since this machine's clock may be off."""
     path = f"/v2/{connection.project_id}/fgs/dependencies/{dep_id}/version"
-    versions = [
-        _validated(item, "A version listed") for item in paging.pages(session, connection, path, [])
-    ]
-    return sorted(versions, key=lambda v: v.version or 0)
+    listed = paging.listing(session, connection, path, [])
+    versions = [_validated(item, "A version listed") for item in listed.items]
+    try:
+        clock: float | None = parsedate_to_datetime(listed.date).timestamp()
+    except (TypeError, ValueError):
+        clock = None
+    return sorted(versions, key=lambda v: v.version or 0), clock
+
+
+def versions_named(
+    session: requests.Session, connection: Connection, name: str
+) -> list[DependencyVersion]:
+    """Every version of every dependency called exactly `name`: one after `api: legacy`
+    made a dependency per publish, and any of them may hold the package."""
+    found: list[DependencyVersion] = []
+    for dep_id in dict.fromkeys(d.dep_id for d in list_named(session, connection, name)):
+        found += list_versions(session, connection, dep_id)
+    return found

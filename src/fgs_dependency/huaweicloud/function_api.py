@@ -15,6 +15,10 @@ from .client import Connection
 from .credentials import AkSk
 from .retry import with_retries
 
+# A function item carries up to 4 KB of user_data alone, and a reply over 1 MiB is refused
+# (transport.MAX_REPLY): 100 items stay well inside it, 400 (the API's maximum) do not.
+FUNCTIONS_PAGE_SIZE = 100
+
 
 @dataclass(frozen=True)
 class Context:
@@ -58,6 +62,8 @@ class FunctionCode(_Reply):
     code_url: str = ""
     code_filename: str = ""
     digest: str = ""
+    # Epoch seconds, or a time string: only compared for equality.
+    last_modified: int | float | str = ""
     func_code: FuncCode = FuncCode()
     depend_version_list: tuple[str, ...] = ()
     dependencies: tuple[AttachedDependency, ...] = ()
@@ -97,7 +103,12 @@ def list_functions(ctx: Context) -> list[dict[str, Any]]:
     items = with_retries(
         "Listing the functions",
         lambda: paging.pages(
-            ctx.session, ctx.functiongraph, functions_path(ctx.functiongraph), [], key="functions"
+            ctx.session,
+            ctx.functiongraph,
+            functions_path(ctx.functiongraph),
+            [],
+            key="functions",
+            page_size=FUNCTIONS_PAGE_SIZE,
         ),
         ctx.retries,
     )

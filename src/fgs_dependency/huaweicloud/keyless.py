@@ -120,7 +120,9 @@ def exchange(
         )
     if not token:
         raise ActionError("IAM accepted the keyless sign-in but sent no X-Subject-Token")
-    scoped = body.get("token", {}).get("project", {}) if isinstance(body, dict) else {}
+    # Each level checked: a reply of another shape is a clear error, not an AttributeError.
+    token_part = body.get("token") if isinstance(body, dict) else None
+    scoped = token_part.get("project") if isinstance(token_part, dict) else None
     found = scoped.get("id") if isinstance(scoped, dict) else None
     if not isinstance(found, str) or not PROJECT_ID.fullmatch(found):
         raise ActionError(
