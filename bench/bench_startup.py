@@ -5,9 +5,10 @@
 The dry run is the action started as the runner starts it (a fresh `python -I -u -B -m
 fgs_dependency`, the image's ENTRYPOINT, every INPUT_* set) on a 10-file tree, from the call
 to the exit. Import time is that of `fgs_dependency.__main__` as the program imports it, after
-`startup.prepare()` as its first lines call it when run: `python -I -X importtime` (the
-cumulative times of the package, of startup.py and of the entry point, with the heaviest
-imports under them) and timed inside without -X importtime. `python -I -c pass` (the
+the two switches its first lines set when run (the collector off, pydantic's plugin scan off):
+`python -I -X importtime` (the cumulative times of the package and of the entry point, with
+the heaviest imports under them) and timed inside without -X importtime, and also without the
+switches, to show what they save. `python -I -c pass` (the
 interpreter alone) is the reference. Medians over the rounds. Targets (issue 16): dry run at
 most 0.2 s; import at most 120 ms.
 """
@@ -24,9 +25,11 @@ _LINE = re.compile(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)")
 
 
 # What `python -m fgs_dependency` does before its other imports (the top of __main__.py).
-AS_RUN = "from fgs_dependency.startup import prepare; prepare(); "
-# The same with only the collector off, as before the stand-ins of startup.py.
-WITHOUT_STAND_INS = "import gc; gc.disable(); "
+AS_RUN = (
+    "import gc, os; gc.disable(); os.environ.setdefault('PYDANTIC_DISABLE_PLUGINS', '__all__'); "
+)
+# A plain import: neither switch.
+WITHOUT_SWITCHES = ""
 
 
 def import_times() -> tuple[float, list[tuple[int, int, str]]]:
@@ -44,7 +47,7 @@ def import_times() -> tuple[float, list[tuple[int, int, str]]]:
         if match:
             cumulative, depth, name = int(match[2]), len(match[3]) // 2, match[4]
             modules.append((cumulative, depth, name))
-            # The package, startup.py (and what it imports), then the entry point.
+            # The package, then the entry point.
             if depth == 0 and name.startswith("fgs_dependency"):
                 total += cumulative / 1e6
     assert "fgs_dependency.__main__" in [m[2] for m in modules], done.stderr[-2000:]
@@ -77,7 +80,7 @@ def main() -> None:
         total, modules = import_times()
         imports.append(total)
         plain.append(plain_import_time())
-        without.append(plain_import_time(WITHOUT_STAND_INS))
+        without.append(plain_import_time(WITHOUT_SWITCHES))
         for cumulative, depth, name in modules:
             if depth <= 2:
                 heaviest.setdefault(name, []).append(cumulative)
@@ -105,7 +108,7 @@ def main() -> None:
             "-",
         ],
         [
-            "the same without startup.py's stand-ins (collector off only)",
+            "the same without the two switches (collector on, plugin scan)",
             f"{common.median(without) * 1000:.0f} ms",
             f"{min(without) * 1000:.0f} ms",
             "-",
