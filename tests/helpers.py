@@ -289,3 +289,27 @@ def make_tree(root: Path, files: Mapping[str, bytes | str]) -> Path:
             content = content.encode()
         path.write_bytes(content)
     return root
+
+
+def summary_table(summary: str, heading: str) -> list[tuple[str, ...]]:
+    """The rows of the table under `#### heading` in a job summary, each cell as the reader
+    sees it (the code span's text)."""
+    lines = summary.splitlines()
+    start = lines.index(f"#### {heading}") + 4  # the heading, a blank, the header, the rule
+    rows = []
+    for line in lines[start:]:
+        if not line.startswith("|"):
+            break
+        cells = re.split(r"(?<!\\)\|", line.strip()[1:-1])
+        rows.append(tuple(c.strip().strip("`").replace("\\|", "|") for c in cells))
+    return rows
+
+
+def function_changes(summary: str) -> dict[str, tuple[str, str]]:
+    """Function -> (before, after), from the summary's Functions table."""
+    return {row[0]: (row[1], row[2]) for row in summary_table(summary, "Functions")}
+
+
+def version_fates(summary: str) -> dict[str, str]:
+    """Version number -> what happened to it, from the summary's Versions table."""
+    return {row[0]: row[1] for row in summary_table(summary, "Versions")}

@@ -19,9 +19,11 @@ from helpers import (
     Run,
     assert_no_secrets,
     calls,
+    function_changes,
     make_tree,
     publish_inputs,
     run_action,
+    version_fates,
 )
 
 FUNCTIONS = f"/v2/{PROJECT_ID}/fgs/functions"
@@ -98,7 +100,9 @@ def test_each_code_type_is_attached_with_its_code_byte_identical(
         [read] = calls(emulator, "GET", f"/{emulator.code_bucket}/")
     assert read.headers["authorization"].startswith(f"OBS {ACCESS_KEY}:")
     assert read.status == 200
-    assert f"demo-deps 1 -> demo-deps {run.outputs['version']}" in run.summary
+    assert ("demo-deps 1", f"demo-deps {run.outputs['version']}") in function_changes(
+        run.summary
+    ).values()
     assert_no_secrets(run)
 
 
@@ -118,7 +122,10 @@ def test_another_dependency_on_the_function_is_kept(
     assert run.returncode == 0, run.log
     assert ids(emulator, urn) == [other["id"], run.outputs["version_id"]]
     assert emulator.functions.code_of(urn) == code
-    assert "numpy-layer 1, demo-deps 1 -> numpy-layer 1, demo-deps 2" in run.summary
+    assert function_changes(run.summary)[urn] == (
+        "numpy-layer 1, demo-deps 1",
+        "numpy-layer 1, demo-deps 2",
+    )
 
 
 def test_retention_keeps_versions_in_use_and_deletes_the_rest(
@@ -149,9 +156,9 @@ def test_retention_keeps_versions_in_use_and_deletes_the_rest(
     assert ids(emulator, other) == [versions[1]["id"]]
     deletes = [r.path.rsplit("/", 1)[1] for r in calls(emulator, "DELETE", "/v2/")]
     assert deletes == ["1", "4", "5"], "versions in use are never sent to DELETE"
-    assert "| Version 2 | `kept: in use` |" in run.summary
-    assert "| Version 3 | `kept: in use` |" in run.summary
-    assert "| Version 4 | `deleted` |" in run.summary
+    fates = version_fates(run.summary)
+    assert fates["2"] == fates["3"] == "kept: in use (a function or function version uses it)"
+    assert fates["4"] == "deleted"
     assert calls(emulator, "GET", f"{FUNCTIONS}/{pinned.replace(':', '%3A')}%3A1/config")
 
 
@@ -172,7 +179,7 @@ def test_in_use_refusal_from_functiongraph_is_reported_not_fatal(
     assert json.loads(run.outputs["deleted_versions"]) == []
     [delete] = calls(emulator, "DELETE", "/v2/")
     assert delete.status == 412
-    assert "| Version 1 | `kept: in use` |" in run.summary
+    assert version_fates(run.summary)["1"] == "kept: in use (FunctionGraph says it is in use)"
     assert [v["version"] for v in emulator.versions("demo-deps")] == [1, 2]
 
 
@@ -344,7 +351,9 @@ def test_a_rerun_changes_nothing_and_a_skipped_publish_still_attaches(
     assert third.outputs["deleted_versions"] == "[]"
     assert len(code_puts(emulator)) == puts_before
     assert calls(emulator, "DELETE", "/v2/") == []
-    assert "unchanged (demo-deps 1)" in third.summary
+    assert list(function_changes(third.summary).values()) == [
+        ("demo-deps 1", "demo-deps 1 (unchanged)")
+    ]
     assert emulator.functions.code_of(urn) == code
 
 
@@ -456,8 +465,8 @@ def test_a_failed_deletion_is_a_warning_and_the_publish_stands(
     assert run.outputs["deleted_versions"] == "[]"
     [warning] = [line for line in run.stdout.splitlines() if line.startswith("::warning::")]
     assert "Version 1 of 'demo-deps' was not deleted" in warning and "HTTP 503" in warning
-    assert "| Version 1 | `kept: not deleted` |" in run.summary
-    assert "| Version 2 | `already gone` |" in run.summary
+    assert version_fates(run.summary)["1"].startswith("kept: not deleted")
+    assert version_fates(run.summary)["2"] == "already gone"
 
 
 def test_no_permission_to_read_functions_deletes_nothing(
@@ -497,7 +506,7 @@ def test_a_failure_stops_before_the_next_function_and_says_what_changed(
     assert "Function 'b'" in error
     assert f"Changed before it: {first}." in error and f"Not attempted: {third}." in error
     assert json.loads(run.outputs["updated_functions"]) == [first]
-    assert f"| Function 1 | `{first}: none -> demo-deps 2` |" in run.summary
+    assert function_changes(run.summary) == {first: ("none", "demo-deps 2")}
     assert ids(emulator, third) == []
     assert calls(emulator, "DELETE", "/v2/") == [], "no retention after a failed attach"
     assert [v["version"] for v in emulator.versions("demo-deps")] == [1, 2]

@@ -16,6 +16,9 @@ from helpers import REGION, Run, assert_no_secrets, executed, make_tree, publish
 OURS = {"add-mask", "group", "endgroup", "error", "warning", "debug"}
 
 
+SECTIONS = {"#### Functions", "#### Versions", "#### Installed packages"}
+
+
 def assert_inert(run: Run) -> None:
     """No command that a server's text made: each is one of ours, none bears the injected
     title or starts its message with the injected text."""
@@ -23,11 +26,12 @@ def assert_inert(run: Run) -> None:
         assert command.name in OURS, f"the runner would run {command.name!r}: {command.data!r}"
         assert command.properties.get("title") != "X", command
         assert not command.data.startswith(INJECTED), command
-    # The summary: markup only inside code spans; one heading, ours.
+    # The summary: markup only inside code spans; headings, ours: one title, then sections.
     outside_code = re.sub(r"`[^`\n]*`", "", run.summary)
     assert "<" not in outside_code and "](" not in outside_code, run.summary
     headings = [line for line in run.summary.splitlines() if line.startswith("#")]
-    assert len(headings) <= 1, run.summary
+    assert len([h for h in headings if h.startswith("### ")]) <= 1, run.summary
+    assert set(headings) - {h for h in headings if h.startswith("### ")} <= SECTIONS
 
 
 def error_annotations(run: Run) -> list[tuple[dict[str, str], str]]:
@@ -95,9 +99,7 @@ def test_injected_file_fields_stay_in_code_spans(
     # The outputs carry the values as the server gave them (the output file is not parsed
     # for commands); the summary shows them as code.
     assert run.outputs["file_name"].startswith("::error title=X::injected <img")
-    assert "| file_name | `::error title=X::injected <img src=x onerror=alert(1)>` |" in (
-        run.summary
-    )
+    assert "onerror" not in run.summary  # nor are they among the facts it shows
 
 
 def test_failure_is_in_the_summary_with_code_and_request_id(

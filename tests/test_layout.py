@@ -20,7 +20,11 @@ ALLOWED: dict[str, set[str]] = {
     "huaweicloud": {"errors", "github", "inputs"},
     "deploy": {"errors", "github", "inputs", "packaging", "huaweicloud"},
     "outputs": {"errors", "github", "inputs", "packaging", "huaweicloud", "deploy"},
-    "__main__": {"errors", "github", "inputs", "packaging", "huaweicloud", "deploy", "outputs"},
+    "summary": {"errors", "github", "inputs", "packaging", "huaweicloud", "deploy", "outputs"},
+    "__main__": {
+        *("errors", "github", "inputs", "packaging", "huaweicloud", "deploy", "outputs"),
+        "summary",
+    },
     "__init__": set(),
 }
 

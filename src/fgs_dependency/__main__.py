@@ -21,7 +21,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from . import packaging
+from . import packaging, summary
 from .deploy.attachment import AttachError
 from .deploy.rollout import Deployed, deploy
 from .errors import ActionError, Cancelled, InputError, InputErrors
@@ -119,6 +119,8 @@ def publish_package(inputs: Inputs, package: Package | None) -> tuple["Outcome",
         targets = functions.prepare(context, inputs.functions, inputs.runtime, inputs.name)
         runner.info(f"Publishing '{inputs.name}' ({inputs.runtime}) at {inputs.api_endpoint}")
         outcome = publish.publish(session, destination, inputs, package, route)
+        # Said now, before the functions and versions it leads to.
+        runner.info(outputs_title(inputs.name, outcome, inputs.legacy_api))
         deployed = deploy(context, targets, outcome.version, inputs.keep_versions)
     return outcome, deployed
 
@@ -143,9 +145,9 @@ def run_action(inputs: Inputs) -> None:
     outputs = make_outputs(package, outcome, inputs.legacy_api, deployed).as_dict()
     title = outputs_title(inputs.name, outcome, inputs.legacy_api)
     runner.set_outputs(outputs)
-    runner.info(title)
-    rows = {"Runtime": inputs.runtime, **outputs, **deployed.rows()}
-    runner.append_summary(report.summary(title, rows))
+    if outcome is None:
+        runner.info(title)
+    runner.append_summary(summary.render(title, inputs.runtime, package, outcome, deployed))
     if deployed.failure is not None:
         raise deployed.failure
 

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from .deploy.publish import Outcome
     from .deploy.rollout import Deployed
 
-_ROUTES = {"zip": "inline (base64 in the request)", "obs": "through OBS", "link": "depend-link"}
+ROUTES = {"zip": "inline (base64 in the request)", "obs": "through OBS", "link": "depend-link"}
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ def title(name: str, outcome: "Outcome | None", legacy_api: bool) -> str:
         )
     if legacy_api:
         return (
-            f"Published '{version.name}' {_ROUTES[outcome.route]} with the legacy "
+            f"Published '{version.name}' {ROUTES[outcome.route]} with the legacy "
             f"create-dependency API (dependency {version.dep_id}; that API has no version numbers)"
         )
-    return f"Published '{version.name}' version {number} {_ROUTES[outcome.route]}"
+    return f"Published '{version.name}' version {number} {ROUTES[outcome.route]}"

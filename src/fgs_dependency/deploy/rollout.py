@@ -24,20 +24,6 @@ class Deployed:
     retired: tuple["Retired", ...] = ()
     failure: ActionError | None = None
 
-    def rows(self) -> dict[str, str]:
-        rows = {}
-        for number, done in enumerate(self.attachments, 1):
-            before, after = ", ".join(done.before) or "none", ", ".join(done.after) or "none"
-            change = f"{before} -> {after}" if done.changed else f"unchanged ({before})"
-            rows[f"Function {number}"] = f"{done.urn}: {change}"
-        for retired in self.retired:
-            # Why a version stays; a failure's own words are in its warning already.
-            why = retired.reason and retired.fate not in ("kept: not deleted", "kept: in use")
-            rows[f"Version {retired.number}"] = (
-                f"{retired.fate} ({retired.reason})" if why else retired.fate
-            )
-        return rows
-
 
 def deploy(
     context: "Context",

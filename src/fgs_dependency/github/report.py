@@ -3,7 +3,7 @@ as people read them."""
 
 import html
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 
 def human_size(size: int) -> str:
@@ -40,9 +40,21 @@ def _cell(value: str) -> str:
     return f"`{text}`" if text else "-"
 
 
-def summary(title: str, rows: Mapping[str, str]) -> str:
-    lines = [f"### {markdown_text(title)}", "", "| | value |", "|---|---|"]
-    lines += [f"| {label} | {_cell(value)} |" for label, value in rows.items()]
+def heading(title: str, level: int = 3) -> str:
+    return f"{'#' * level} {markdown_text(title)}\n\n"
+
+
+def facts(rows: Mapping[str, str]) -> str:
+    """A two-column table of named values; empty values are left out."""
+    lines = ["| | |", "|---|---|"]
+    lines += [f"| {label} | {_cell(value)} |" for label, value in rows.items() if value]
+    return "\n".join(lines) + "\n\n"
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    """A table whose every cell may hold outside text: each is a code span."""
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(_cell(cell) for cell in row) + " |" for row in rows]
     return "\n".join(lines) + "\n\n"
 
 
