@@ -36,10 +36,17 @@ def _secrets(inputs: Inputs) -> list[str]:
         inputs.auth_token,
         inputs.iam_password,
     ]
-    return [v.get_secret_value() for v in values if v.get_secret_value()]
+    found = [v.get_secret_value() for v in values if v.get_secret_value()]
+    return found + inputs.index_secrets
 
 
 def make_package(inputs: Inputs) -> Package:
+    if inputs.requirements:
+        # Imported only here: a run without 'requirements' never needs it.
+        from . import requirements_build
+
+        scratch = Path(tempfile.mkdtemp(prefix="fgs-dependency-", dir=inputs.runner_temp))
+        return requirements_build.package(inputs, scratch)
     source = packaging.locate_source(inputs.workspace, inputs.path)
     if source.is_file():
         if inputs.exclude or inputs.prefix:
@@ -114,7 +121,7 @@ def run_action(inputs: Inputs) -> None:
     runner.set_outputs(outputs)
     runner.info(title)
     rows = {"Runtime": inputs.runtime, **outputs, **deployed.rows()}
-    runner.append_summary(report.summary(title, rows))
+    runner.append_summary(report.summary(title, rows) + report.installed(package))
     if deployed.failure is not None:
         raise deployed.failure
 

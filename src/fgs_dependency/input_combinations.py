@@ -115,3 +115,32 @@ def check_publishing(
             "or leave 'oidc-audience' out",
         )
     return method
+
+
+def check_requirements(
+    *,
+    requirements: str,
+    runtime: str,
+    python_version: str | None,
+    depend_link: str,
+    requirement_inputs: list[str],
+) -> None:
+    """'requirements' builds for the runtime's Python; the inputs that tune the build go
+    with it only. `requirement_inputs`: the names of those given."""
+    if not requirements:
+        if requirement_inputs:
+            raise InputConflict(
+                requirement_inputs[0], "is used only with 'requirements' (a requirements file)"
+            )
+        return
+    if depend_link:
+        raise InputConflict(
+            "requirements", "cannot go with 'depend-link' (a zip already in OBS is sent as is)"
+        )
+    if python_version is None:
+        raise InputConflict(
+            "runtime",
+            f"'{runtime}' is not a Python runtime that 'requirements' can be installed for; "
+            "use Python3.8 or later (Python3.9, Python3.10, Python3.12), or build the folder "
+            "yourself and give it as 'path'",
+        )

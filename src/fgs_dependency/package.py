@@ -23,6 +23,15 @@ class FileEntry:
 
 
 @dataclass(frozen=True)
+class Installed:
+    """A distribution installed from 'requirements', as the summary lists it."""
+
+    name: str
+    version: str
+    tag: str  # the wheel's tags, compressed as in its file name
+
+
+@dataclass(frozen=True)
 class Package:
     path: Path
     md5: str
@@ -33,6 +42,9 @@ class Package:
     largest: tuple[tuple[str, int], ...] = ()
     names: tuple[str, ...] = ()
     warnings: tuple[str, ...] = field(default=())
+    # With 'requirements': what was installed, and for what ("Python 3.9 on x86_64-...").
+    installed: tuple[Installed, ...] = ()
+    target: str = ""
 
 
 def summarise(

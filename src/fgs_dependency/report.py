@@ -32,6 +32,9 @@ def log_package(package: Package) -> None:
             runner.untrusted(f"  {name}" for name in package.names)
         else:
             runner.info("(the full list is shown when the job is re-run with debug logging)")
+    if package.installed:
+        with runner.group(f"Installed for {package.target}: {len(package.installed)} packages"):
+            runner.untrusted(f"  {i.name} {i.version}  {i.tag}" for i in package.installed)
     for message in package.warnings:
         runner.warning(message)
 
@@ -76,4 +79,16 @@ def failure(title: str, problems: Iterable[str], code: str = "", request_id: str
     if any(rows.values()):
         lines += ["", "| | value |", "|---|---|"]
         lines += [f"| {label} | {_cell(value)} |" for label, value in rows.items() if value]
+    return "\n".join(lines) + "\n\n"
+
+
+def installed(package: Package | None) -> str:
+    """What 'requirements' installed, for the job summary ('' without it)."""
+    if package is None or not package.installed:
+        return ""
+    lines = [f"#### Installed for {markdown_text(package.target)}", ""]
+    lines += ["| package | version | wheel tag |", "|---|---|---|"]
+    lines += [
+        f"| {_cell(i.name)} | {_cell(i.version)} | {_cell(i.tag)} |" for i in package.installed
+    ]
     return "\n".join(lines) + "\n\n"

@@ -27,6 +27,7 @@ from .input_combinations import (
     DEFAULT_OIDC_AUDIENCE,
     check_deploying,
     check_publishing,
+    check_requirements,
     check_sending,
 )
 
@@ -119,6 +120,16 @@ class Inputs(BaseSettings):
     keep_versions: Annotated[int | None, BeforeValidator(rule.keep_versions)] = _in(
         "keep-versions", None
     )
+    requirements: Text = _in("requirements", "")
+    platform: Annotated[Text, AfterValidator(rule.platform)] = _in(
+        "platform", rule.DEFAULT_PLATFORM
+    )
+    # Secrets: an index URL may carry a user and password (or a token).
+    index_url: Annotated[Secret, AfterValidator(rule.index_urls)] = _in("index-url", SecretStr(""))
+    extra_index_url: Annotated[Secret, AfterValidator(rule.index_urls)] = _in(
+        "extra-index-url", SecretStr("")
+    )
+    allow_source: Annotated[bool, BeforeValidator(rule.boolean)] = _in("allow-source", False)
 
     # The runner's own variables, not inputs.
     workspace: Path = Field(Path(), validation_alias="GITHUB_WORKSPACE")
@@ -149,6 +160,17 @@ class Inputs(BaseSettings):
                 rule.url(name, url)
         check_sending(
             depend_link=self.depend_link, depend_type=self.depend_type, obs_bucket=self.obs_bucket
+        )
+        given = {"platform", "index_url", "extra_index_url"} & self.model_fields_set
+        check_requirements(
+            requirements=self.requirements,
+            runtime=self.runtime,
+            python_version=self.python_version,
+            depend_link=self.depend_link,
+            requirement_inputs=[
+                *sorted(name.replace("_", "-") for name in given),
+                *(["allow-source"] if self.allow_source else []),
+            ],
         )
         if not self.dry_run:
             self._sign_in = check_publishing(
@@ -198,6 +220,28 @@ class Inputs(BaseSettings):
     @property
     def runtime_is_known(self) -> bool:
         return self.runtime in rule.KNOWN_RUNTIMES
+
+    @property
+    def python_version(self) -> str | None:
+        """The Python that 'requirements' is installed for (None: not a targetable runtime)."""
+        return rule.python_version(self.runtime)
+
+    @property
+    def path_given(self) -> bool:
+        """'path' set in the workflow (not left to its default): with 'requirements', its
+        files go beside the installed packages."""
+        return "path" in self.model_fields_set
+
+    @property
+    def extra_index_urls(self) -> tuple[str, ...]:
+        return tuple(self.extra_index_url.get_secret_value().split())
+
+    @property
+    def index_secrets(self) -> list[str]:
+        """What the index URLs carry that must never be shown: masked, and starred out of
+        uv's messages."""
+        urls = [self.index_url.get_secret_value(), *self.extra_index_urls]
+        return [secret for url in urls for secret in rule.url_credentials(url)]
 
 
 def _input_name(loc: tuple[int | str, ...]) -> str:
