@@ -267,3 +267,17 @@ def serve_index(
         closing.set()
         server.shutdown()
         server.server_close()
+
+
+def main() -> None:
+    """`python tests/wheelhouse.py DIR`: make the wheelhouse in DIR and serve it until stopped
+    (scripts/demo.sh); prints the index's URL."""
+    import sys
+
+    with serve_index(build_wheelhouse(Path(sys.argv[1]))) as index:
+        print(f"wheelhouse index at {index.url}", flush=True)
+        threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()
