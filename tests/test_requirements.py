@@ -129,6 +129,17 @@ def test_same_requirements_same_bytes(index: Index, workspace: Path, tmp_path: P
     assert runs[0].outputs["package_md5"] == hashlib.md5(zips[0]).hexdigest()
 
 
+def test_the_jobs_uv_and_pip_settings_do_not_reach_uv(
+    index: Index, workspace: Path, tmp_path: Path
+) -> None:
+    """Only the inputs decide what is installed: a job's `env:` with UV_* or PIP_* settings
+    (here constraint files that do not exist, which uv would fail to read) changes nothing."""
+    missing = str(tmp_path / "no-such-constraints.txt")
+    env = {"UV_CONSTRAINT": missing, "PIP_CONSTRAINT": missing, "UV_NO_INDEX": "1"}
+    with zip_of(build(workspace, tmp_path, "purelib\n", index.url, env=env)) as zipped:
+        assert "purelib.py" in zipped.namelist()
+
+
 def test_manylinux_2_34_is_never_chosen_for_the_default_platform(
     index: Index, workspace: Path, tmp_path: Path
 ) -> None:
@@ -214,8 +225,7 @@ def test_a_wrong_extra_index_is_named(
 
 def test_an_unreachable_index_names_the_input(workspace: Path, tmp_path: Path) -> None:
     # Port 9 (discard) on the loopback: nothing listens there.
-    run = build(workspace, tmp_path, "purelib\n", "http://127.0.0.1:9/simple",
-                env={"UV_HTTP_RETRIES": "0"})  # fmt: skip
+    run = build(workspace, tmp_path, "purelib\n", "http://127.0.0.1:9/simple")
     error = error_text(run)
     assert "http://127.0.0.1:9/simple could not be reached" in error
     assert "input 'index-url'" in error
