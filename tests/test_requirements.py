@@ -20,7 +20,7 @@ from helpers import (
     publish_inputs,
     run_action,
 )
-from wheelhouse import EXPECTED_TINYEXT, Index, build_wheelhouse, serve_index
+from wheelhouse import EXPECTED_TINYEXT, Index, build_wheelhouse, serve_index, wheel_bytes
 
 USER, PASSWORD = "ci-reader", "Pa55-w0rd-of-the-index"
 RUNTIMES = {"Python3.9": "cp39", "Python3.12": "cp312"}
@@ -221,6 +221,24 @@ def test_a_wrong_extra_index_is_named(
                 runtime="Python3.12", platform="x86_64-manylinux_2_34")  # fmt: skip
     assert "input 'extra-index-url'" in error_text(run)
     assert_no_secrets(run, (wrong,))
+
+
+def test_a_public_package_does_not_shadow_a_private_one(
+    private_index: Index, workspace: Path, tmp_path: Path
+) -> None:
+    """'extra-index-url' is asked first: its purelib 2.0 wins over a 'public' purelib 9.0
+    at 'index-url', though the public one is newer (dependency confusion)."""
+    public = tmp_path / "public"
+    public.mkdir()
+    (public / "purelib-9.0-py3-none-any.whl").write_bytes(
+        wheel_bytes("purelib", "9.0", "py3-none-any", {"purelib.py": "VERSION = '9.0'\n"})
+    )
+    with serve_index(public) as index:
+        run = build(workspace, tmp_path / "run", "purelib\n", index.url,
+                    extra_index_url=private_index.url)  # fmt: skip
+        with zip_of(run) as zipped:
+            assert zipped.read("purelib.py") == b"VERSION = '2.0'\n"
+    assert "| `purelib` | `2.0` |" in run.summary
 
 
 def test_an_unreachable_index_names_the_input(workspace: Path, tmp_path: Path) -> None:
