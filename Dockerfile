@@ -37,11 +37,13 @@ ENV PYTHONUNBUFFERED=1 \
 # actions_toolkit.github, while the action imports actions_toolkit.core, whose own imports
 # (command, file_command, oidc_utils, utils) need only requests. Hence --no-deps: the lock is
 # installed as it is. The wheel's stray top-level `tests` package goes too. pip compiles every
-# module to .pyc here, so a cold start compiles nothing.
+# module to .pyc here, so a cold start compiles nothing. uv's wheel (the installer behind
+# 'requirements', a 38 MB binary for this architecture) also brings uvx and an SBOM, which the
+# action never uses.
 COPY requirements.lock /tmp/requirements.lock
 RUN pip install --quiet --require-hashes --no-deps --only-binary=:all: -r /tmp/requirements.lock \
-    && rm -rf /tmp/requirements.lock \
-        "$(python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')/tests"
+    && site="$(python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')" \
+    && rm -rf /tmp/requirements.lock "$site/tests" "$site"/uv-*.dist-info/sboms /usr/local/bin/uvx
 
 COPY --from=wheel /wheels/ /tmp/wheels/
 RUN pip install --quiet --no-deps /tmp/wheels/*.whl && rm -rf /tmp/wheels

@@ -5,6 +5,7 @@
 #   bash bench/run.sh startup [--rounds 7]     # import time and dry-run wall time
 #   bash bench/run.sh codecs                   # deflate implementations (pip install zlib-ng isal)
 #   bash bench/run.sh limits [--rounds 7]      # what 4x on the npm tree would take (issue 16)
+#   bash bench/run.sh requirements [--rounds 3] # uv install + package against pip + zip -r (PyPI)
 #   bash bench/run.sh all                      # the first three
 # The trees are built on first use and cached in bench/.cache/ (npm and pip needed once).
 # shellcheck source=../scripts/venv.sh
@@ -13,7 +14,7 @@ cd "$root" || exit 1
 what="${1:-all}"
 shift || true
 case "$what" in
-    packaging | memory | startup | codecs | limits) exec python "bench/bench_$what.py" "$@" ;;
+    packaging | memory | startup | codecs | limits | requirements) exec python "bench/bench_$what.py" "$@" ;;
     all) for one in packaging memory startup; do python "bench/bench_$one.py" && echo; done ;;
-    *) echo "usage: bash bench/run.sh packaging|memory|startup|codecs|limits|all [options]" >&2; exit 2 ;;
+    *) echo "usage: bash bench/run.sh packaging|memory|startup|codecs|limits|requirements|all [options]" >&2; exit 2 ;;
 esac

@@ -272,6 +272,7 @@ def publish_inputs(emu: Emulator, **more: str) -> dict[str, str]:
     return {
         "name": "demo-deps",
         "runtime": "Python3.9",
+        "path": ".",
         "region": REGION,
         "project-id": PROJECT_ID,
         "access-key": ACCESS_KEY,

@@ -28,6 +28,7 @@ import pytest
 from fgs_emulator import Emulator
 from helpers import (
     DECLARED_INPUTS,
+    PROJECT_ID,
     ROOT,
     Run,
     assert_no_secrets,
@@ -37,6 +38,7 @@ from helpers import (
     publish_inputs,
     run_action,
 )
+from wheelhouse import build_wheelhouse, serve_index
 
 CONTAINER_SH = ROOT / "scripts" / "container.sh"
 PYTHON = "/usr/local/bin/python"
@@ -310,6 +312,58 @@ def test_publish_through_the_container(
     assert_no_secrets(run)
     # Nothing added to the workspace, and nothing in it now owned by root.
     assert owners(workspace) == before
+
+
+@pytest.mark.parametrize("arch", [arch for arch in ARCHES if arch == "amd64"])
+def test_requirements_through_the_container(
+    arch: Arch,
+    built: Callable[[Arch], Image],
+    emulator: Emulator,
+    workspace: Path,
+    tmp_path: Path,
+) -> None:
+    """'requirements' in the image: the locked uv installs from an index on 127.0.0.1 (basic
+    auth) for Python3.9 on the default platform, with the image's own Python 3.13 only running
+    uv; the zip is the one this machine builds, published once, skipped on the re-run."""
+    image = built(arch)
+    # The locked uv is the one the action finds; uvx and uv's SBOM are left out of the image.
+    found = image_python(
+        image,
+        "import glob, shutil, uv; print(uv.find_uv_bin(), shutil.which('uvx'),"
+        " glob.glob('/usr/local/lib/python3*/site-packages/uv-*.dist-info/sboms'))",
+    )
+    assert found == "/usr/local/bin/uv None []"
+    wheelhouse = build_wheelhouse(tmp_path / "wheelhouse")
+    password = "container-index-Pa55"
+    (workspace / "requirements.txt").write_text("tinyext==1.0\n")
+    with serve_index(wheelhouse, ("reader", password)) as index:
+        inputs = publish_inputs(
+            emulator, requirements="requirements.txt", **{"index-url": index.url}
+        )
+        first = run_container(image, workspace, inputs, tmp=tmp_path / "first")
+        again = run_container(image, workspace, inputs, tmp=tmp_path / "again")
+        host = run_action(workspace, {**inputs, "dry-run": "true"}, tmp=tmp_path / "host")
+    assert first.returncode == 0, first.log
+    with zipfile.ZipFile(on_host(first, first.outputs["package_path"])) as zipped:
+        names = zipped.namelist()
+        core = zipped.read("tinyext/_core.py").decode()
+    assert "tinyext/_core.cp39-manylinux_2_17_x86_64.so" in names
+    assert core == "BUILT_FOR = 'cp39-cp39-manylinux_2_17_x86_64.manylinux2014_x86_64'\n"
+    assert not [name for name in names if name.startswith("bin/") or ".pyc" in name]
+    assert "Wheels are chosen for Python 3.9 on x86_64-manylinux2014" in first.log
+    assert first.outputs["version"] == "1"
+    assert again.returncode == 0, again.log
+    assert again.outputs["skipped"] == "true"
+    assert host.returncode == 0, host.log
+    assert host.outputs["package_md5"] == first.outputs["package_md5"]
+    created = [
+        r
+        for r in emulator.requests
+        if r.method == "POST" and r.path == f"/v2/{PROJECT_ID}/fgs/dependencies/version"
+    ]
+    assert len(created) == 1
+    for run in (first, again):
+        assert_no_secrets(run, (password, f"reader:{password}"))
 
 
 @pytest.mark.parametrize(

@@ -134,7 +134,7 @@ def test_unchanged_package_is_skipped(emulator: Emulator, workspace: Path, tmp_p
     ("second_inputs", "why"),
     [
         ({"if-unchanged": "publish"}, "publish was asked for"),
-        ({"runtime": "Python3.12"}, "the runtime differs"),
+        ({"runtime": "Python3.12", "path": "."}, "the runtime differs"),
     ],
 )
 def test_same_package_is_published_when(
@@ -175,6 +175,7 @@ def test_altered_package_fails_the_step(workspace: Path, tmp_path: Path) -> None
                     "size": 123,
                     "name": "demo-deps",
                     "runtime": "Python3.9",
+                    "path": ".",
                     "file_name": "demo-deps.zip",
                     "link": "",
                 }
@@ -198,6 +199,7 @@ def test_altered_package_fails_the_step(workspace: Path, tmp_path: Path) -> None
         inputs = {
             "name": "demo-deps",
             "runtime": "Python3.9",
+            "path": ".",
             "region": "cn-north-4",
             "project-id": "0123456789abcdef0123456789abcdef",
             "access-key": "AK0000000001",

@@ -157,3 +157,14 @@ def test_the_aws_layer_layout_warns(workspace: Path, tmp_path: Path, top: str) -
     assert run.returncode == 0
     [warning] = run.warnings
     assert f"under {top}/ (the AWS Lambda layer layout)" in warning
+
+
+def test_platform_names_the_processor_a_folder_is_checked_against(
+    workspace: Path, tmp_path: Path
+) -> None:
+    make_tree(workspace / "deps", {"m.cpython-39-aarch64-linux-gnu.so": elf(AARCH64)})
+    arm = dry_run(workspace, tmp_path / "arm", "Python3.9", platform="aarch64-manylinux2014")
+    assert arm.returncode == 0, arm.log
+    x86 = dry_run(workspace, tmp_path / "x86", "Python3.9")
+    assert x86.returncode == 1
+    assert "cannot load on Python3.9 (x86_64)" in x86.errors[0]

@@ -362,6 +362,7 @@ def test_dry_run_attaches_and_deletes_nothing(workspace: Path, tmp_path: Path) -
     inputs = {
         "name": "demo-deps",
         "runtime": "Python3.9",
+        "path": ".",
         "dry-run": "true",
         "functions": "api",
         "keep-versions": "2",

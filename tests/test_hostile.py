@@ -113,7 +113,8 @@ def test_hostile_create_reply(
     )
     emu.inject("create", hostile(kind, collector))
     inputs = {
-        "name": "hostile", "runtime": "Python3.9", "region": REGION, "project-id": PROJECT_ID,
+        "name": "hostile", "runtime": "Python3.9", "path": ".", "region": REGION,
+        "project-id": PROJECT_ID,
         "endpoint": emu.url, "iam-endpoint": emu.url, **credentials,
     }  # fmt: skip
     run = run_action(workspace, inputs, tmp=tmp_path)
@@ -134,7 +135,8 @@ def test_hostile_list_reply(
     make_tree(workspace, {"mod.py": "x = 1\n"})
     emu.inject("list_dependencies", hostile(kind, collector))
     inputs = {
-        "name": "hostile", "runtime": "Python3.9", "region": REGION, "project-id": PROJECT_ID,
+        "name": "hostile", "runtime": "Python3.9", "path": ".", "region": REGION,
+        "project-id": PROJECT_ID,
         "endpoint": emu.url, "access-key": ACCESS_KEY, "secret-key": SECRET_KEY,
     }  # fmt: skip
     run = run_action(workspace, inputs, tmp=tmp_path)
@@ -168,7 +170,7 @@ def test_hostile_iam_sign_in_echoing_the_password(
     try:
         make_tree(workspace, {"mod.py": "x = 1\n"})
         inputs = {
-            "name": "hostile", "runtime": "Python3.9", "region": REGION,
+            "name": "hostile", "runtime": "Python3.9", "path": ".", "region": REGION,
             "endpoint": emu.url, "iam-endpoint": f"http://127.0.0.1:{server.server_address[1]}",
             "iam-user": USER, "iam-password": PASSWORD, "iam-domain": DOMAIN,
         }  # fmt: skip
@@ -343,7 +345,8 @@ def test_hostile_function_replies_leak_nothing(
     urn = emu.functions.add("api", runtime="Python3.9", code_type="inline", code=code)
     emu.inject(operation, Hostile("echo_auth"), times=5)
     inputs = {
-        "name": "hostile", "runtime": "Python3.9", "region": REGION, "project-id": PROJECT_ID,
+        "name": "hostile", "runtime": "Python3.9", "path": ".", "region": REGION,
+        "project-id": PROJECT_ID,
         "endpoint": emu.url, "iam-endpoint": emu.url, "obs-endpoint": emu.url,
         "iam-user": USER, "iam-password": PASSWORD, "iam-domain": DOMAIN, "functions": "api",
     }  # fmt: skip
@@ -370,7 +373,7 @@ def test_unexpected_failure_shows_the_traceback_inert(workspace: Path, tmp_path:
         make_tree(workspace, {"mod.py": "x = 1\n"})
         emu.inject("list_dependencies", Hostile("echo_auth_encoding"))
         inputs = {
-            "name": "hostile", "runtime": "Python3.9", "region": REGION,
+            "name": "hostile", "runtime": "Python3.9", "path": ".", "region": REGION,
             "project-id": PROJECT_ID, "endpoint": emu.url, "auth-token": token,
         }  # fmt: skip
         run = run_action(workspace, inputs, {"RUNNER_DEBUG": "1"}, tmp=tmp_path)

@@ -88,7 +88,9 @@ def test_secret_values_are_never_echoed_in_errors(
 
 def test_all_bad_inputs_are_reported_at_once(workspace: Path, tmp_path: Path) -> None:
     run = run_action(
-        workspace, {"name": "-bad", "runtime": "", "dry-run": "maybe", "timeout": "x"}, tmp=tmp_path
+        workspace,
+        {"name": "-bad", "runtime": "", "path": ".", "dry-run": "maybe", "timeout": "x"},
+        tmp=tmp_path,
     )
     assert run.returncode == 1
     named = sorted(e.split("'")[1] for e in run.errors)
@@ -97,7 +99,7 @@ def test_all_bad_inputs_are_reported_at_once(workspace: Path, tmp_path: Path) ->
 
 def test_missing_region_names_the_input_and_variable(workspace: Path, tmp_path: Path) -> None:
     make_tree(workspace, {"a.py": "a"})
-    run = run_action(workspace, {"name": "x", "runtime": "Python3.9"}, tmp=tmp_path)
+    run = run_action(workspace, {"name": "x", "runtime": "Python3.9", "path": "."}, tmp=tmp_path)
     assert run.returncode == 1
     [error] = run.errors
     assert "Input 'region'" in error and "HUAWEI_CLOUD_REGION" in error
@@ -108,7 +110,13 @@ def test_half_given_keys_name_the_missing_input(workspace: Path, tmp_path: Path)
     make_tree(workspace, {"a.py": "a"})
     run = run_action(
         workspace,
-        {"name": "x", "runtime": "Python3.9", "region": "cn-north-4", "secret-key": SECRET_KEY},
+        {
+            "name": "x",
+            "runtime": "Python3.9",
+            "path": ".",
+            "region": "cn-north-4",
+            "secret-key": SECRET_KEY,
+        },
         tmp=tmp_path,
     )
     assert run.returncode == 1
@@ -125,6 +133,7 @@ def test_inputs_are_trimmed_and_multiline_exclude_split(workspace: Path, tmp_pat
         {
             "name": "  trimmed \n",
             "runtime": " python3.12 ",
+            "path": ".",
             "dry-run": " true\n",
             "exclude": "\n  *.md  \n\ntests/\n",
         },
@@ -139,7 +148,7 @@ def test_bad_source_date_epoch_names_the_variable(workspace: Path, tmp_path: Pat
     make_tree(workspace, {"a.py": "a"})
     run = run_action(
         workspace,
-        {"name": "x", "runtime": "Python3.9", "dry-run": "true"},
+        {"name": "x", "runtime": "Python3.9", "path": ".", "dry-run": "true"},
         {"SOURCE_DATE_EPOCH": "yesterday"},
         tmp=tmp_path,
     )
@@ -170,3 +179,24 @@ def test_a_near_miss_runtime_fails_before_packaging(
     assert "Input 'runtime'" in error and "did you mean Node.js18.15?" in error
     assert "Package:" not in run.log  # refused before the tree was read
     assert emulator.requests == []
+
+
+@pytest.mark.parametrize(
+    ("given", "named", "says"),
+    [
+        ({}, "path", "nothing says what to publish. Give 'path'"),
+        ({"path": ".", "depend-link": "https://b.obs.cn-north-4.myhuaweicloud.com/x.zip"},
+         "depend-link", "give one of the two"),
+    ],
+)  # fmt: skip
+def test_exactly_one_thing_says_what_to_publish(
+    workspace: Path, tmp_path: Path, given: dict[str, str], named: str, says: str
+) -> None:
+    make_tree(workspace, {"secret-notes.txt": "never published by default"})
+    run = run_action(
+        workspace, {"name": "x", "runtime": "Python3.9", "dry-run": "true", **given}, tmp=tmp_path
+    )
+    assert run.returncode == 1
+    [error] = run.errors
+    assert f"Input '{named}'" in error and says in error
+    assert "Package:" not in run.log

@@ -48,6 +48,7 @@ def keyless_inputs(emu: Emulator, **more: str) -> dict[str, str]:
     return {
         "name": "keyless-deps",
         "runtime": "Python3.9",
+        "path": ".",
         "region": REGION,
         "identity-provider": IDP,
         "endpoint": emu.url,
@@ -353,7 +354,7 @@ def test_token_endpoint_echoing_the_request_token_is_redacted(
         }
         make_tree(workspace, {"mod.py": "x = 1\n"})
         inputs = {
-            "name": "keyless-deps", "runtime": "Python3.9", "region": REGION,
+            "name": "keyless-deps", "runtime": "Python3.9", "path": ".", "region": REGION,
             "identity-provider": IDP,
         }  # fmt: skip
         run = run_action(workspace, inputs, env, tmp=tmp_path)

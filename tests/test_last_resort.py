@@ -16,7 +16,7 @@ def test_an_unforeseen_failure_is_reported_and_its_traceback_redacted(
     # path; the path holds the secret key, so the message and the traceback both do.
     make_tree(workspace, {"a.py": "a"})
     inputs = {
-        "name": "dry", "runtime": "Python3.9", "dry-run": "true",
+        "name": "dry", "runtime": "Python3.9", "path": ".", "dry-run": "true",
         "access-key": ACCESS_KEY, "secret-key": SECRET_KEY,
     }  # fmt: skip
     env = {"GITHUB_OUTPUT": str(tmp_path / SECRET_KEY / "output")}

@@ -101,6 +101,7 @@ def test_credentials_from_auth_action_environment(
         {
             "name": "node-deps",
             "runtime": "NODE.JS18.15",
+            "path": ".",
             "prefix": "node_modules/x",
             "endpoint": emulator.url,
         },
@@ -237,6 +238,7 @@ def test_unreachable_endpoint(workspace: Path, tmp_path: Path) -> None:
     inputs = {
         "name": "x",
         "runtime": "Python3.9",
+        "path": ".",
         "region": "cn-north-4",
         "project-id": PROJECT_ID,
         "access-key": ACCESS_KEY,
@@ -255,7 +257,7 @@ def test_unreachable_endpoint(workspace: Path, tmp_path: Path) -> None:
 def test_dry_run_needs_no_credentials_and_sends_nothing(workspace: Path, tmp_path: Path) -> None:
     make_tree(workspace, {"a.py": "a", "b/c.py": "c"})
     run = run_action(
-        workspace, {"name": "dry", "runtime": "Go1.x", "dry-run": "true"}, tmp=tmp_path
+        workspace, {"name": "dry", "runtime": "Go1.x", "path": ".", "dry-run": "true"}, tmp=tmp_path
     )
     assert run.returncode == 0, run.log
     zip_bytes = Path(run.outputs["package_path"]).read_bytes()
@@ -269,7 +271,7 @@ def test_dry_run_needs_no_credentials_and_sends_nothing(workspace: Path, tmp_pat
 
 def test_full_file_list_only_in_debug(workspace: Path, tmp_path: Path) -> None:
     make_tree(workspace, {f"f{i:02}.py": "x" * i for i in range(15)})
-    inputs = {"name": "dry", "runtime": "Go1.x", "dry-run": "true"}
+    inputs = {"name": "dry", "runtime": "Go1.x", "path": ".", "dry-run": "true"}
     quiet = run_action(workspace, inputs, tmp=tmp_path / "q")
     loud = run_action(workspace, inputs, {"RUNNER_DEBUG": "1"}, tmp=tmp_path / "l")
     assert "f01.py" not in quiet.stdout  # only the ten largest are listed
@@ -279,7 +281,7 @@ def test_full_file_list_only_in_debug(workspace: Path, tmp_path: Path) -> None:
 def test_file_names_cannot_inject_workflow_commands(workspace: Path, tmp_path: Path) -> None:
     make_tree(workspace, {"::error::fake.py": "x" * 100})
     run = run_action(
-        workspace, {"name": "dry", "runtime": "Go1.x", "dry-run": "true"}, tmp=tmp_path
+        workspace, {"name": "dry", "runtime": "Go1.x", "path": ".", "dry-run": "true"}, tmp=tmp_path
     )
     assert run.returncode == 0
     assert run.errors == []

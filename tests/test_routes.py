@@ -44,6 +44,7 @@ def inputs(emu: Emulator, how: str, **more: str) -> dict[str, str]:
     return {
         "name": "routed-deps",
         "runtime": "Python3.9",
+        "path": ".",
         "region": REGION,
         "endpoint": emu.url,
         "iam-endpoint": emu.url,
@@ -204,7 +205,7 @@ def test_depend_link_publishes_a_zip_already_in_obs(
     link = f"{emu.url}/{BUCKET}/shared/deps.zip"
     run = run_action(
         workspace,
-        inputs(emu, "aksk", **{"depend-link": link, "name": "linked-deps", "path": "missing"}),
+        inputs(emu, "aksk", **{"depend-link": link, "name": "linked-deps", "path": ""}),
         tmp=tmp_path / "link",
     )
     assert run.returncode == 0, run.log
@@ -248,7 +249,7 @@ def test_credentials_must_be_one_complete_way(
     emu: Emulator, workspace: Path, tmp_path: Path, given: dict[str, str], words: str
 ) -> None:
     make_tree(workspace, {"mod.py": "x = 1\n"})
-    base = {"name": "x", "runtime": "Python3.9", "region": REGION, "endpoint": emu.url}
+    base = {"name": "x", "runtime": "Python3.9", "path": ".", "region": REGION, "endpoint": emu.url}
     run = run_action(workspace, {**base, **given}, tmp=tmp_path)
     assert run.returncode == 1
     [error] = run.errors

@@ -26,7 +26,6 @@ from .deploy.attachment import AttachError
 from .deploy.rollout import Deployed, deploy
 from .errors import ActionError, Cancelled, InputError, InputErrors
 from .github import report, runner
-from .huaweicloud.credentials import redact
 from .inputs import runtimes
 from .inputs.settings import Inputs, read_inputs
 from .outputs import outputs as make_outputs
@@ -45,10 +44,17 @@ def _secrets(inputs: Inputs) -> list[str]:
         inputs.auth_token,
         inputs.iam_password,
     ]
-    return [v.get_secret_value() for v in values if v.get_secret_value()]
+    found = [v.get_secret_value() for v in values if v.get_secret_value()]
+    return found + inputs.index_secrets
 
 
 def make_package(inputs: Inputs) -> Package:
+    if inputs.requirements:
+        # Imported only here: a run without 'requirements' never needs it.
+        from .packaging import requirements
+
+        scratch = Path(tempfile.mkdtemp(prefix="fgs-dependency-", dir=inputs.runner_temp))
+        return requirements.package(inputs, scratch)
     source = packaging.locate_source(inputs.workspace, inputs.path)
     if source.is_file():
         if inputs.exclude or inputs.prefix:
@@ -69,8 +75,8 @@ def make_package(inputs: Inputs) -> Package:
 def check_fit(inputs: Inputs, package: Package) -> None:
     """Refuse (or, if allowed, warn of) compiled files that cannot load on the function,
     and warn of a layout FunctionGraph does not expect: before anything is published."""
-    # FunctionGraph publishes no processor for its runtimes; x86_64 is what they run on.
-    target = fit.Target(inputs.runtime, runtimes.python_version(inputs.runtime), "x86_64")
+    machine = fit.machine_of(inputs.platform)
+    target = fit.Target(inputs.runtime, runtimes.python_version(inputs.runtime), machine)
     for message in fit.layout_warnings(package.names, target):
         runner.warning(message)
     found = fit.misfits(package.path, package.names, target)
@@ -133,7 +139,7 @@ def run_action(inputs: Inputs) -> None:
         )
     package: Package | None = None
     if inputs.depend_link:
-        runner.info("Using the zip already in OBS at 'depend-link': 'path' is not packaged")
+        runner.info("Using the zip already in OBS at 'depend-link': nothing is packaged")
     else:
         package = make_package(inputs)
         packaging.log_package(package)
@@ -193,12 +199,12 @@ def main() -> int:
             what = "Invalid input"
         elif isinstance(err, AttachError):  # the version exists: its outputs were written
             what = f"Dependency '{inputs.name}' published; attaching it to the functions failed"
-        return fail(what, [redact(str(err), secrets)], err)
+        return fail(what, [runner.redact(str(err), secrets)], err)
     except Exception as err:  # one clear line instead of a traceback
         if runner.debug_enabled():
-            runner.untrusted(redact(traceback.format_exc(), secrets).splitlines())
+            runner.untrusted(runner.redact(traceback.format_exc(), secrets).splitlines())
         message = (
-            redact(f"Unexpected failure ({err.__class__.__name__}: {err}).", secrets)
+            runner.redact(f"Unexpected failure ({err.__class__.__name__}: {err}).", secrets)
             + " Please report it with the debug log (re-run with debug logging enabled)."
         )
         return fail(title, [message])

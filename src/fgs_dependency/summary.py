@@ -42,7 +42,13 @@ def render(
             "size": _size(version.size, files),
             "route": "unchanged: nothing sent" if outcome.skipped else ROUTES[outcome.route],
         }
+    if package is not None and package.installed:
+        facts["built for"] = package.target
     parts = [report.heading(title), report.facts(facts)]
+    if package is not None and package.installed:
+        rows = [(i.name, i.version, i.tag) for i in package.installed]
+        installed = report.table(["Package", "Version", "Wheel tag"], rows)
+        parts += [report.heading("Installed packages", 4), installed]
     if deployed.attachments:
         rows = [
             (

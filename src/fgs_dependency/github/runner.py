@@ -7,6 +7,7 @@ would cost a dry run a tenth of a second of start-up.)
 """
 
 import os
+import re
 import secrets
 import sys
 from collections.abc import Iterable, Iterator, Mapping
@@ -87,3 +88,13 @@ def append_summary(markdown: str) -> None:
     if path:
         with Path(path).open("a", encoding="utf-8") as summary:
             summary.write(markdown)
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """`text` (a server's error message, say) with these values starred out: a server that
+    echoes the request's headers or body must not put them in the log."""
+    for secret in secrets:
+        if secret:
+            # Any case: some libraries quote a header lower-cased (urllib3's DecodeError).
+            text = re.sub(re.escape(secret), "***", text, flags=re.IGNORECASE)
+    return text

@@ -10,9 +10,10 @@ from urllib.parse import quote, urlsplit
 import requests
 
 from ..errors import ApiError
+from ..github.runner import redact
 from ..inputs import runtimes
 from .body import JsonWithFile
-from .credentials import AkSk, Credentials, Token, authenticate, redact, secrets_of
+from .credentials import AkSk, Credentials, Token, authenticate, secrets_of
 from .signing import EMPTY_BODY_SHA256, canonical_query
 from .transport import Reply, send
 

@@ -1,7 +1,6 @@
 """The two forms credentials take on the wire, and how each authenticates a request."""
 
-import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from .signing import sign_request
@@ -32,16 +31,6 @@ def secrets_of(credentials: Credentials | None) -> list[str]:
     if isinstance(credentials, AkSk):
         return [credentials.access_key, credentials.secret_key, credentials.security_token]
     return []
-
-
-def redact(text: str, secrets: Iterable[str]) -> str:
-    """`text` (a server's error message, say) with these values starred out: a server that
-    echoes the request's headers or body must not put them in the log."""
-    for secret in secrets:
-        if secret:
-            # Any case: some libraries quote a header lower-cased (urllib3's DecodeError).
-            text = re.sub(re.escape(secret), "***", text, flags=re.IGNORECASE)
-    return text
 
 
 def authenticate(

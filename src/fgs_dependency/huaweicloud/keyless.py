@@ -15,9 +15,10 @@ import requests
 
 from ..errors import ActionError
 from ..github import runner
+from ..github.runner import redact
 from ..inputs.urns import PROJECT_ID
 from .client import refusal_parts, refusal_text
-from .credentials import Token, redact
+from .credentials import Token
 from .transport import send
 
 PATH = "/v3.0/OS-AUTH/id-token/tokens"

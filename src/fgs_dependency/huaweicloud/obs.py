@@ -22,8 +22,9 @@ import requests
 from ..errors import ActionError
 from ..github import runner
 from ..github.report import human_size
+from ..github.runner import redact
 from .body import BodyReader, file_chunks
-from .credentials import AkSk, redact, secrets_of
+from .credentials import AkSk, secrets_of
 from .transport import send
 
 

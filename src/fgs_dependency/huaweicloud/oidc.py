@@ -14,7 +14,7 @@ import requests
 
 from ..errors import ActionError, TransientError
 from ..github import runner
-from .credentials import redact
+from ..github.runner import redact
 from .transport import send
 
 URL_VARIABLE = "ACTIONS_ID_TOKEN_REQUEST_URL"

@@ -89,6 +89,25 @@ def check_deploying(
             )
 
 
+def check_source(*, path: str, requirements: str, depend_link: str) -> None:
+    """Exactly one thing says what to publish: 'path', 'requirements' (with an optional
+    'path' beside it) or 'depend-link'. Nothing is packaged by default: a forgotten 'path'
+    would publish the whole checkout."""
+    if not (path or requirements or depend_link):
+        raise InputConflict(
+            "path",
+            "nothing says what to publish. Give 'path' (a folder or a ready .zip in the "
+            "workspace; '.' for the whole workspace), 'requirements' (a requirements file to "
+            "install for the runtime), or 'depend-link' (a zip already in OBS)",
+        )
+    if path and depend_link:
+        raise InputConflict(
+            "depend-link",
+            "publishes the zip already in OBS as it is, so 'path' would not be packaged: "
+            "give one of the two",
+        )
+
+
 def check_sending(*, depend_link: str, depend_type: str, obs_bucket: str) -> None:
     """Where the package goes: a zip already in OBS is never sent inline."""
     if depend_link and depend_type == "zip":
@@ -115,3 +134,32 @@ def check_publishing(
             "or leave 'oidc-audience' out",
         )
     return method
+
+
+def check_requirements(
+    *,
+    requirements: str,
+    runtime: str,
+    python_version: str | None,
+    depend_link: str,
+    requirement_inputs: list[str],
+) -> None:
+    """'requirements' builds for the runtime's Python; the inputs that tune the build go
+    with it only. `requirement_inputs`: the names of those given."""
+    if not requirements:
+        if requirement_inputs:
+            raise InputConflict(
+                requirement_inputs[0], "is used only with 'requirements' (a requirements file)"
+            )
+        return
+    if depend_link:
+        raise InputConflict(
+            "requirements", "cannot go with 'depend-link' (a zip already in OBS is sent as is)"
+        )
+    if python_version is None:
+        raise InputConflict(
+            "runtime",
+            f"'{runtime}' is not a Python runtime that 'requirements' can be installed for; "
+            "use Python3.8 or later (Python3.9, Python3.10, Python3.12), or build the folder "
+            "yourself and give it as 'path'",
+        )

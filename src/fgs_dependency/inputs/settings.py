@@ -28,7 +28,9 @@ from .combinations import (
     DEFAULT_OIDC_AUDIENCE,
     check_deploying,
     check_publishing,
+    check_requirements,
     check_sending,
+    check_source,
 )
 
 # Where huaweicloud/auth-action (and users' own `env:`) put what an empty input falls back to.
@@ -67,7 +69,7 @@ class Inputs(BaseSettings):
 
     name: Annotated[Text, AfterValidator(rule.name)] = _in("name")
     runtime: Annotated[Text, AfterValidator(runtimes.check)] = _in("runtime")
-    path: Text = _in("path", ".")
+    path: Text = _in("path", "")
     description: Annotated[Text, AfterValidator(rule.description)] = _in("description", "")
     region: Annotated[Text, AfterValidator(rule.region)] = _in("region", "")
     project_id: Annotated[Text, AfterValidator(rule.project_id)] = _in("project-id", "")
@@ -123,6 +125,16 @@ class Inputs(BaseSettings):
     keep_versions: Annotated[int | None, BeforeValidator(rule.keep_versions)] = _in(
         "keep-versions", None
     )
+    requirements: Text = _in("requirements", "")
+    platform: Annotated[Text, AfterValidator(rule.platform)] = _in(
+        "platform", rule.DEFAULT_PLATFORM
+    )
+    # Secrets: an index URL may carry a user and password (or a token).
+    index_url: Annotated[Secret, AfterValidator(rule.index_urls)] = _in("index-url", SecretStr(""))
+    extra_index_url: Annotated[Secret, AfterValidator(rule.index_urls)] = _in(
+        "extra-index-url", SecretStr("")
+    )
+    allow_source: Annotated[bool, BeforeValidator(rule.boolean)] = _in("allow-source", False)
 
     # The runner's own variables, not inputs.
     workspace: Path = Field(Path(), validation_alias="GITHUB_WORKSPACE")
@@ -151,8 +163,22 @@ class Inputs(BaseSettings):
         ):
             if url:
                 rule.url(name, url)
+        check_source(path=self.path, requirements=self.requirements, depend_link=self.depend_link)
         check_sending(
             depend_link=self.depend_link, depend_type=self.depend_type, obs_bucket=self.obs_bucket
+        )
+        # 'platform' also names the processor the package is checked against, so it is
+        # welcome without 'requirements'.
+        given = {"index_url", "extra_index_url"} & self.model_fields_set
+        check_requirements(
+            requirements=self.requirements,
+            runtime=self.runtime,
+            python_version=self.python_version,
+            depend_link=self.depend_link,
+            requirement_inputs=[
+                *sorted(name.replace("_", "-") for name in given),
+                *(["allow-source"] if self.allow_source else []),
+            ],
         )
         if not self.dry_run:
             self._sign_in = check_publishing(
@@ -202,6 +228,28 @@ class Inputs(BaseSettings):
     @property
     def runtime_is_known(self) -> bool:
         return runtimes.is_known(self.runtime)
+
+    @property
+    def python_version(self) -> str | None:
+        """The Python that 'requirements' is installed for (None: not a targetable runtime)."""
+        return rule.python_version(self.runtime)
+
+    @property
+    def path_given(self) -> bool:
+        """'path' set in the workflow: with 'requirements', its files go beside the installed
+        packages."""
+        return bool(self.path)
+
+    @property
+    def extra_index_urls(self) -> tuple[str, ...]:
+        return tuple(self.extra_index_url.get_secret_value().split())
+
+    @property
+    def index_secrets(self) -> list[str]:
+        """What the index URLs carry that must never be shown: masked, and starred out of
+        uv's messages."""
+        urls = [self.index_url.get_secret_value(), *self.extra_index_urls]
+        return [secret for url in urls for secret in rule.url_credentials(url)]
 
 
 def _input_name(loc: tuple[int | str, ...]) -> str:

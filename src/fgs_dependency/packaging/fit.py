@@ -174,4 +174,4 @@ def layout_warnings(names: Iterable[str], target: Target) -> list[str]:
 
 def machine_of(platform: str) -> str:
     """The processor a platform names ('aarch64-manylinux2014' -> 'aarch64')."""
-    return "aarch64" if platform.startswith(("aarch64", "arm64")) else "x86_64"
+    return "aarch64" if platform.startswith("aarch64") else "x86_64"

@@ -20,5 +20,8 @@ def log_package(package: Package) -> None:
             runner.untrusted(f"  {name}" for name in package.names)
         else:
             runner.info("(the full list is shown when the job is re-run with debug logging)")
+    if package.installed:
+        with runner.group(f"Installed for {package.target}: {len(package.installed)} packages"):
+            runner.untrusted(f"  {i.name} {i.version}  {i.tag}" for i in package.installed)
     for message in package.warnings:
         runner.warning(message)

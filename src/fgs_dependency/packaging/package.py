@@ -23,6 +23,15 @@ class FileEntry:
 
 
 @dataclass(frozen=True)
+class Installed:
+    """A distribution installed from 'requirements', as the summary lists it."""
+
+    name: str
+    version: str
+    tag: str  # the wheel's tags, compressed as in its file name
+
+
+@dataclass(frozen=True)
 class Package:
     path: Path
     md5: str
@@ -33,6 +42,9 @@ class Package:
     largest: tuple[tuple[str, int], ...] = ()
     names: tuple[str, ...] = ()
     warnings: tuple[str, ...] = field(default=())
+    # With 'requirements': what was installed, and for what ("Python 3.9 on x86_64-...").
+    installed: tuple[Installed, ...] = ()
+    target: str = ""
 
 
 def summarise(
@@ -77,3 +89,12 @@ def check_files(names: Sequence[str], path_input: str) -> None:
             f"FunctionGraph refuses file names ending in '~' ({len(tilde)} found: {shown}); "
             "add '*~' to 'exclude'"
         )
+
+
+@dataclass(frozen=True)
+class Target:
+    python_version: str  # 3.9
+    platform: str  # x86_64-manylinux2014
+
+    def __str__(self) -> str:
+        return f"Python {self.python_version} on {self.platform}"

@@ -1,0 +1,316 @@
+"""'requirements': install a requirements file with uv for the function's Python and platform,
+then package what was installed (site-packages contents at the zip root, as FunctionGraph
+wants them), with the files of an explicit 'path' beside them.
+
+uv runs as a child process: in its own process group, so that a timeout or a cancelled job
+kills it and anything it started (a build backend); its output is printed afterwards, inside
+a log group, with the index credentials starred out and no line able to act as a workflow
+command.
+"""
+
+import contextlib
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import ActionError, InputError
+from ..github import runner
+from ..github.runner import redact
+from .package import FileEntry, Installed, Package, Target, check_files, summarise
+from .tree import collect, locate_source
+from .uv_errors import Indexes, explain
+from .zipwrite import dos_timestamp, write_zip
+
+if TYPE_CHECKING:
+    from ..inputs.settings import Inputs
+
+# The whole install, resolution, downloads and any builds: far longer than any sane install,
+# short enough that a hung index does not hold a runner for the job's six hours.
+INSTALL_TIMEOUT = 20 * 60
+# What uv leaves that only fits the machine that installed: its lock, the scripts in bin/
+# (their shebang names this image's interpreter), byte-code. In each dist-info, RECORD lists
+# those scripts and the installer's files; INSTALLER, REQUESTED, direct_url.json (a local
+# path or URL of the build machine) and uv's own notes say how this machine installed it.
+_INSTALLER_TOP = (".lock", "bin")
+_INSTALLER_RECORDS = (
+    "RECORD",
+    "INSTALLER",
+    "REQUESTED",
+    "direct_url.json",
+    "uv_build.json",
+    "uv_cache.json",
+)
+# A platform tag only a local build gives (a wheel from an index has manylinux/musllinux):
+# compiled for this image's interpreter and C library, not the function's.
+_LOCAL_BUILD = re.compile(r"-linux_[a-z0-9_]+$")
+
+
+@dataclass(frozen=True)
+class Install:
+    """One uv install: what to install, for what, from where."""
+
+    requirements: Path
+    target: Target
+    indexes: Indexes
+    allow_source: bool
+    cache: Path
+    http_timeout: float
+    secrets: tuple[str, ...]
+
+
+def package(inputs: "Inputs", scratch: Path) -> Package:
+    """Install inputs.requirements and package the result (with 'path' when given)."""
+    requirements = locate_requirements(inputs.workspace, inputs.requirements)
+    own = None
+    if inputs.path_given:
+        own = locate_source(inputs.workspace, inputs.path)
+        if not own.is_dir():
+            raise InputError(
+                "path",
+                "must be a folder when 'requirements' is given: its files go beside the "
+                "installed packages (a ready .zip cannot be added to)",
+            )
+    assert inputs.python_version is not None  # the inputs were checked: a Python runtime
+    install = Install(
+        requirements=requirements,
+        target=Target(inputs.python_version, inputs.platform),
+        indexes=Indexes(inputs.index_url.get_secret_value(), inputs.extra_index_urls),
+        allow_source=inputs.allow_source,
+        # Under RUNNER_TEMP, which a workflow can hand to actions/cache (README: the cache).
+        cache=(inputs.runner_temp or scratch) / "fgs-dependency-uv-cache",
+        http_timeout=inputs.timeout,
+        secrets=tuple(inputs.index_secrets),
+    )
+    site = scratch / "site-packages"
+    run_uv(install, site, shown=inputs.requirements)
+    installed = tidy(site)
+    refuse_local_builds(installed, install.target)
+    entries, skipped = collect(site, inputs.exclude, inputs.prefix)
+    if own is not None:
+        own_entries, own_skipped = collect(own, inputs.exclude, inputs.prefix)
+        check_clashes(entries, own_entries, inputs.prefix, inputs.path)
+        entries = sorted([*entries, *own_entries], key=lambda e: e.name.encode())
+        skipped += own_skipped
+    check_files([e.name for e in entries], inputs.requirements)
+    destination = scratch / f"{inputs.name}.zip"
+    md5 = write_zip(entries, destination, dos_timestamp(inputs.source_date_epoch))
+    built = summarise(
+        destination, md5, [(e.name, e.size) for e in entries], ready_made=False, warnings=skipped
+    )
+    return replace(built, installed=tuple(installed), target=str(install.target))
+
+
+def locate_requirements(workspace: Path, given: str) -> Path:
+    """The requirements file, which must be a file inside the workspace."""
+    real_workspace = workspace.resolve()
+    try:
+        real = (real_workspace / given).resolve(strict=True)
+    except (OSError, RuntimeError):
+        raise InputError(
+            "requirements", f"'{given}' does not exist in the workspace ({real_workspace})"
+        ) from None
+    if not real.is_relative_to(real_workspace):
+        raise InputError("requirements", f"'{given}' leads outside the workspace")
+    if not real.is_file():
+        raise InputError("requirements", f"'{given}' must be a requirements file, not a folder")
+    return real
+
+
+def uv_command(install: Install, site: Path) -> list[str]:
+    from uv import find_uv_bin  # the binary the `uv` wheel installed beside this Python
+
+    command = [
+        find_uv_bin(),
+        "pip",
+        "install",
+        "--requirements",
+        str(install.requirements),
+        "--target",
+        str(site),
+        "--python-version",
+        install.target.python_version,
+        "--python-platform",
+        install.target.platform,
+        # Builds (with allow-source) run on this interpreter: never look for or fetch another.
+        "--python",
+        sys.executable,
+        "--no-python-downloads",
+        # Neither uv.toml nor pyproject settings of the workspace change what is installed.
+        "--no-config",
+        # Copies: the tree is edited afterwards (tidy), and hard links would edit the cache.
+        "--link-mode",
+        "copy",
+        "--cache-dir",
+        str(install.cache),
+        "--no-progress",
+        "--color",
+        "never",
+    ]
+    # No --compile-bytecode (and UV_COMPILE_BYTECODE is kept out): byte-code compiled here
+    # would be for this image's Python.
+    if not install.allow_source:
+        command += ["--only-binary", ":all:"]
+    if install.indexes.index_url:
+        command += ["--default-index", install.indexes.index_url]
+    for url in install.indexes.extra:
+        command += ["--index", url]
+    return command
+
+
+def _environment(install: Install) -> dict[str, str]:
+    # The job's UV_* and PIP_* variables stay out: the inputs alone decide what is installed
+    # (UV_INDEX_URL from a workflow's env would otherwise win silently).
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("UV_", "PIP_")) and name not in ("VIRTUAL_ENV", "CONDA_PREFIX")
+    }
+    env["UV_HTTP_TIMEOUT"] = str(max(1, int(install.http_timeout)))
+    env["NO_COLOR"] = "1"
+    return env
+
+
+def run_uv(install: Install, site: Path, *, shown: str) -> None:
+    """Run uv; on failure raise ActionError saying what to change. Its output goes to the log,
+    in a group, credentials starred out."""
+    command = uv_command(install, site)
+    # The URLs are on uv's command line, which another process on the machine could read:
+    # the container runs this one job, and the runner masks the credentials in the log.
+    process = subprocess.Popen(
+        command,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=_environment(install),
+        start_new_session=True,  # its own process group: killed whole below
+    )
+    output = b""
+    timed_out = False
+    try:
+        output, _ = process.communicate(timeout=INSTALL_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+    finally:
+        # Also when the job is cancelled (SIGTERM raises Cancelled in this thread): uv and any
+        # build it started must not outlive the step.
+        if process.poll() is None:
+            _kill_group(process)
+    text = redact(output.decode("utf-8", "replace"), install.secrets)
+    lines = text.splitlines()
+    with runner.group(f"Installing '{shown}' with uv for {install.target}"):
+        # uv names the interpreter it found: that one runs source builds only.
+        runner.info(f"Wheels are chosen for {install.target}, not for this image's Python.")
+        runner.untrusted(lines)
+    if timed_out:
+        raise ActionError(
+            f"Installing '{shown}' took longer than {INSTALL_TIMEOUT // 60} minutes and was "
+            "stopped; uv's output so far is in the group above."
+        )
+    if process.returncode != 0:
+        raise ActionError(explain(text, install.target, install.indexes, shown))
+
+
+def _kill_group(process: "subprocess.Popen[bytes]") -> None:
+    with contextlib.suppress(ProcessLookupError):  # already gone, with all it started
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def tidy(site: Path) -> list[Installed]:
+    """Take out what only fits the build machine (see _INSTALLER_TOP); return what was
+    installed, by name."""
+    for name in _INSTALLER_TOP:
+        path = site / name
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        elif path.exists() or path.is_symlink():
+            path.unlink()
+    for cache in sorted(site.rglob("__pycache__"), reverse=True):
+        if cache.is_dir() and not cache.is_symlink():
+            shutil.rmtree(cache)
+    installed = []
+    for info in sorted(site.glob("*.dist-info")):
+        for name in _INSTALLER_RECORDS:
+            (info / name).unlink(missing_ok=True)
+        installed.append(_read_dist_info(info))
+    return sorted(installed, key=lambda i: i.name.lower())
+
+
+def _headers(path: Path) -> list[tuple[str, str]]:
+    """The `Key: value` lines before the body of an email-style file (METADATA, WHEEL)."""
+    found: list[tuple[str, str]] = []
+    if not path.is_file():
+        return found
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        if not line.strip():
+            break
+        key, sep, value = line.partition(":")
+        if sep and not key.startswith((" ", "\t")):
+            found.append((key.strip(), value.strip()))
+    return found
+
+
+def _read_dist_info(info: Path) -> Installed:
+    metadata = dict(_headers(info / "METADATA"))
+    stem_name, _, stem_version = info.name.removesuffix(".dist-info").partition("-")
+    tags = [value for key, value in _headers(info / "WHEEL") if key == "Tag"]
+    return Installed(
+        name=metadata.get("Name", stem_name),
+        version=metadata.get("Version", stem_version),
+        tag=compress_tags(tags),
+    )
+
+
+def compress_tags(tags: Sequence[str]) -> str:
+    """WHEEL's Tag lines in the compressed form of a wheel's file name:
+    cp39-cp39-manylinux_2_17_x86_64.manylinux2014_x86_64."""
+    if not tags:
+        return "-"
+    parts = [tag.split("-") for tag in tags if tag.count("-") == 2]
+    if not parts:
+        return tags[0]
+    merged = []
+    for i in range(3):
+        merged.append(".".join(dict.fromkeys(p[i] for p in parts)))
+    return "-".join(merged)
+
+
+def refuse_local_builds(installed: Sequence[Installed], target: Target) -> None:
+    """A wheel built here with compiled code fits this image's Python, not the function's
+    (uv refuses most; this catches any it lets through)."""
+    local = [i for i in installed if _LOCAL_BUILD.search(i.tag)]
+    if local:
+        shown = ", ".join(f"'{i.name}' {i.version} ({i.tag})" for i in local)
+        raise ActionError(
+            f"{shown}: built from source into a platform-specific wheel, for this image's "
+            f"Python, not for the function ({target}); it is refused even with allow-source. "
+            "Publish a wheel for the target to your index (built with cibuildwheel, say), or "
+            "pin a version that has one."
+        )
+
+
+def check_clashes(
+    installed: Sequence[FileEntry], own: Sequence[FileEntry], prefix: str, path_input: str
+) -> None:
+    """A top-level name both the install and 'path' provide would have one overwrite (or
+    mix with) the other at run time: refused, named."""
+    stem = len(prefix) + 1 if prefix else 0
+
+    def tops(entries: Sequence[FileEntry]) -> set[str]:
+        return {e.name[stem:].split("/", 1)[0] for e in entries}
+
+    both = sorted(tops(installed) & tops(own))
+    if both:
+        shown = ", ".join(f"'{name}'" for name in both[:10])
+        raise InputError(
+            "path",
+            f"'{path_input}' and the packages installed from 'requirements' both provide "
+            f"{shown}; rename or remove it from '{path_input}', or leave it out with 'exclude'",
+        )
