@@ -31,15 +31,16 @@ run() {
 }
 
 workflows=(.github/workflows/*.yml)
-# The complete workflows among README.md's examples are checked like ours.
+# The complete workflows among the examples of README.md and docs/*.md are checked like ours.
 examples_dir="$(mktemp -d)"
 trap 'rm -rf "$examples_dir"' EXIT
 python - "$examples_dir" <<'PY'
 import re, sys
 from pathlib import Path
-blocks = re.findall(r"^```ya?ml\n(.*?)^```", Path("README.md").read_text(), flags=re.S | re.M)
-for i, block in enumerate(b for b in blocks if re.search(r"^jobs:", b, flags=re.M)):
-    Path(sys.argv[1], f"readme-example-{i + 1}.yml").write_text(block)
+for doc in [Path("README.md"), *sorted(Path("docs").glob("*.md"))]:
+    blocks = re.findall(r"^```ya?ml\n(.*?)^```", doc.read_text(), flags=re.S | re.M)
+    for i, block in enumerate(b for b in blocks if re.search(r"^jobs:", b, flags=re.M)):
+        Path(sys.argv[1], f"{doc.stem}-example-{i + 1}.yml").write_text(block)
 PY
 examples=("$examples_dir"/*.yml)
 
