@@ -5,6 +5,11 @@
 
 The tables sit between `<!-- inputs:start -->` / `<!-- inputs:end -->` and
 `<!-- outputs:start -->` / `<!-- outputs:end -->`; the rest of README.md is left alone.
+
+The inputs come in the groups of GROUPS below, one heading and table each. action.yml cannot
+say which group an input belongs to (its schema allows no keys of our own), so the grouping
+lives here, and an input of action.yml that is in no group, or in two, is an error: adding
+an input means choosing its group.
 """
 
 from __future__ import annotations
@@ -19,6 +24,48 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 SECTIONS = ("inputs", "outputs")
+
+# (heading, one line about the group, the inputs in the order they are shown)
+Group = tuple[str, str, tuple[str, ...]]
+GROUPS: tuple[Group, ...] = (
+    (
+        "What to publish",
+        "Exactly one of `path`, `requirements` (with an optional `path` beside it) or "
+        "`depend-link` says what to publish.",
+        (
+            *("name", "runtime", "path", "requirements", "depend-link", "description"),
+            *("exclude", "prefix", "platform", "index-url", "extra-index-url", "allow-source"),
+        ),
+    ),
+    (
+        "Signing in",
+        "Exactly one way to sign in: `identity-provider` (keyless), `access-key` + "
+        "`secret-key`, `auth-token`, or `iam-user` + `iam-password` + `iam-domain`.",
+        (
+            *("region", "project-id", "identity-provider", "oidc-audience"),
+            *("access-key", "secret-key", "security-token", "auth-token"),
+            *("iam-user", "iam-password", "iam-domain"),
+        ),
+    ),
+    (
+        "Publishing",
+        "How the version is created, and when it is not.",
+        ("if-unchanged", "dry-run", "depend-type", "obs-bucket", "obs-key", "api"),
+    ),
+    (
+        "Deploying",
+        "After publishing: switch functions to the version, and delete old versions.",
+        ("functions", "keep-versions"),
+    ),
+    (
+        "Advanced",
+        "Checks, retries and endpoints; the defaults suit most jobs.",
+        (
+            *("allow-mismatched-modules", "retries", "timeout"),
+            *("endpoint", "iam-endpoint", "obs-endpoint"),
+        ),
+    ),
+)
 
 
 class TablesError(ValueError):
@@ -35,16 +82,47 @@ def _code(text: str) -> str:
     return f"`{text}`" if text else ""
 
 
-def inputs_table(action: dict[str, Any]) -> str:
+def check_groups(action: dict[str, Any], groups: tuple[Group, ...] = GROUPS) -> None:
+    """Every input of `action` in exactly one group, and no group naming another."""
+    declared = list(action.get("inputs") or {})
+    grouped = [name for _, _, names in groups for name in names]
+    twice = sorted({name for name in grouped if grouped.count(name) > 1})
+    nowhere = [name for name in declared if name not in grouped]
+    unknown = sorted(set(grouped) - set(declared))
+    problems = []
+    if nowhere:
+        problems.append(f"inputs in no group: {', '.join(nowhere)}")
+    if twice:
+        problems.append(f"inputs in more than one group: {', '.join(twice)}")
+    if unknown:
+        problems.append(f"grouped inputs action.yml does not declare: {', '.join(unknown)}")
+    if problems:
+        raise TablesError(
+            "scripts/readme_tables.py GROUPS and action.yml disagree: " + "; ".join(problems)
+        )
+
+
+def _input_rows(inputs: dict[str, Any], names: tuple[str, ...]) -> str:
     rows = ["| Input | Required | Default | Description |", "|---|---|---|---|"]
-    for name, spec in (action.get("inputs") or {}).items():
-        spec = spec or {}
+    for name in names:
+        spec = inputs[name] or {}
         required = "yes" if spec.get("required") else "no"
         default = spec.get("default")
         default_cell = "" if default is None else _code(_cell(default))
         description = _cell(spec.get("description", ""))
         rows.append(f"| `{_cell(name)}` | {required} | {default_cell} | {description} |")
     return "\n".join(rows)
+
+
+def inputs_table(action: dict[str, Any], groups: tuple[Group, ...] = GROUPS) -> str:
+    """A heading, a line and a table for each group of inputs."""
+    check_groups(action, groups)
+    inputs = action.get("inputs") or {}
+    parts = [
+        f"### {heading}\n\n{about}\n\n{_input_rows(inputs, names)}"
+        for heading, about, names in groups
+    ]
+    return "\n\n".join(parts)
 
 
 def outputs_table(action: dict[str, Any]) -> str:
@@ -55,9 +133,9 @@ def outputs_table(action: dict[str, Any]) -> str:
     return "\n".join(rows)
 
 
-def render(readme: str, action: dict[str, Any]) -> str:
-    """`readme` with both tables regenerated from `action`."""
-    tables = {"inputs": inputs_table(action), "outputs": outputs_table(action)}
+def render(readme: str, action: dict[str, Any], groups: tuple[Group, ...] = GROUPS) -> str:
+    """`readme` with both tables regenerated from `action`, the inputs by `groups`."""
+    tables = {"inputs": inputs_table(action, groups), "outputs": outputs_table(action)}
     for section in SECTIONS:
         start, end = f"<!-- {section}:start -->", f"<!-- {section}:end -->"
         if readme.count(start) != 1 or readme.count(end) != 1:

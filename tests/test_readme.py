@@ -1,5 +1,6 @@
-"""README.md agrees with action.yml: generated tables, and examples that use only what
-the action declares."""
+"""README.md agrees with action.yml and the code: generated tables grouped by
+scripts/readme_tables.py, the runtime names, examples (in README.md and docs/) that use only
+what the action declares, and links to files that exist."""
 
 import re
 import subprocess
@@ -11,10 +12,13 @@ import pytest
 import yaml
 from helpers import ROOT, load_script
 
+from fgs_dependency.inputs import runtimes
+
 SCRIPT = ROOT / "scripts" / "readme_tables.py"
 readme_tables = load_script("readme_tables")
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+DOCS = {p.name: p.read_text(encoding="utf-8") for p in sorted((ROOT / "docs").glob("*.md"))}
 ACTION = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
 # How the README's examples refer to this action.
 THIS_ACTION = re.compile(r"^(?:\./?|[^/@\s]+/fgs-dependency-action(?:@.*)?)$")
@@ -52,14 +56,18 @@ def test_rendering_escapes_and_flattens() -> None:
         "top\n<!-- inputs:start -->\nold\n<!-- inputs:end -->\n"
         "mid\n<!-- outputs:start -->\n<!-- outputs:end -->\nend\n"
     )
-    out = readme_tables.render(readme, action)
+    groups = (("First", "About the first.", ("a", "c")), ("Second", "", ("b",)))
+    out = readme_tables.render(readme, action, groups)
+    assert "### First\n\nAbout the first.\n\n| Input |" in out
+    order = ["| `a` |", "| `c` |", "### Second", "| `b` |"]
+    assert [out.index(o) for o in order] == sorted(out.index(o) for o in order)
     assert "| `a` | yes |  | one \\| two three |" in out
     assert "| `b` | no | `a\\|b` | x |" in out
     assert "| `c` | no |  |  |" in out
     assert "| `o` | pipe \\| here |" in out
     assert out.startswith("top\n") and "\nmid\n" in out and out.endswith("\nend\n")
     assert "old" not in out
-    assert readme_tables.render(out, action) == out
+    assert readme_tables.render(out, action, groups) == out
 
 
 @pytest.mark.parametrize(
@@ -73,6 +81,93 @@ def test_rendering_escapes_and_flattens() -> None:
 def test_bad_markers_are_refused(readme: str) -> None:
     with pytest.raises(readme_tables.TablesError):
         readme_tables.render(readme, ACTION)
+
+
+def test_every_input_of_action_yml_is_in_exactly_one_group() -> None:
+    readme_tables.check_groups(ACTION)
+    grouped = [name for _, _, names in readme_tables.GROUPS for name in names]
+    assert sorted(grouped) == sorted(ACTION["inputs"])
+
+
+@pytest.mark.parametrize(
+    ("groups", "complaint"),
+    [
+        ((("A", "", ("a",)),), "in no group: b"),
+        ((("A", "", ("a", "b")), ("B", "", ("b",))), "more than one group: b"),
+        ((("A", "", ("a", "b", "zzz")),), "does not declare: zzz"),
+    ],
+)
+def test_a_group_mistake_is_refused(groups: Any, complaint: str) -> None:
+    action = {"inputs": {"a": {"description": "x"}, "b": {"description": "y"}}}
+    with pytest.raises(readme_tables.TablesError, match=complaint):
+        readme_tables.render("<!-- inputs:start -->\n<!-- inputs:end -->\n", action, groups)
+
+
+def test_check_fails_for_an_input_in_no_group(tmp_path: Path) -> None:
+    """A new input in action.yml fails --check (as scripts/check.sh runs it) until grouped."""
+    action = dict(ACTION, inputs={**ACTION["inputs"], "brand-new": {"description": "new"}})
+    action_yml = tmp_path / "action.yml"
+    action_yml.write_text(yaml.safe_dump(action), encoding="utf-8")
+    readme = tmp_path / "README.md"
+    readme.write_text(README, encoding="utf-8")
+    args = [sys.executable, str(SCRIPT), "--readme", str(readme), "--action", str(action_yml)]
+    done = subprocess.run([*args, "--check"], capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert "brand-new" in done.stderr
+
+
+def test_readme_lists_exactly_the_known_runtimes() -> None:
+    start, end = "<!-- runtimes:start -->", "<!-- runtimes:end -->"
+    assert README.count(start) == 1 and README.count(end) == 1
+    listed = re.findall(r"`([^`]+)`", README.split(start)[1].split(end)[0])
+    assert sorted(listed) == sorted(runtimes.KNOWN)
+    assert len(listed) == len(set(listed))
+
+
+def test_readme_sections_come_in_order() -> None:
+    """The order a new user reads in: the inputs early, development elsewhere."""
+    wanted = [
+        "## Quick start",
+        "## Contents",
+        "## Inputs",
+        "### What to publish",
+        "### Signing in",
+        "### Publishing",
+        "### Deploying",
+        "### Advanced",
+        "## Outputs",
+        "## Permissions",
+        "## Access keys and the project id",
+        "## Supported runtimes",
+        "## Pinning and upgrading",
+        "## Troubleshooting",
+        "## FAQ",
+        "## Try it locally",
+    ]
+    lines = README.splitlines()
+    at = [lines.index(heading) for heading in wanted]
+    assert at == sorted(at)
+    assert lines.index("## Inputs") < 200
+    assert "bash scripts/demo.sh" in README and "bash scripts/test.sh" in README
+
+
+def test_relative_links_point_at_files_that_exist() -> None:
+    documents = {ROOT / "README.md": README, ROOT / "CONTRIBUTING.md": None}
+    documents.update({ROOT / "docs" / name: text for name, text in DOCS.items()})
+    for path, text in documents.items():
+        text = text if text is not None else path.read_text(encoding="utf-8")
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text):
+            if "://" in target:
+                continue
+            assert (path.parent / target).exists(), f"{path.name} links to missing {target}"
+
+
+def test_keyless_policy_allows_what_keep_versions_deletes() -> None:
+    """The quick start uses keep-versions; the keyless set-up's policy must let it delete."""
+    policy = re.findall(r"```json\n(.*?)```", DOCS["keyless.md"], flags=re.S)
+    actions = {a for block in policy for a in re.findall(r'"(functiongraph:[\w:]+)"', block)}
+    assert "functiongraph:dependency:delete" in actions
+    assert "keep-versions" in README.split("## Contents")[0]
 
 
 def test_check_reports_drift(tmp_path: Path) -> None:
@@ -113,8 +208,8 @@ def _steps(node: Any) -> list[dict[str, Any]]:
 
 
 def test_examples_are_valid_yaml_and_use_only_declared_inputs_and_outputs() -> None:
-    blocks = _yaml_blocks(README)
-    assert len(blocks) >= 4, "the README should carry its usage examples"
+    blocks = _yaml_blocks(README) + [b for text in DOCS.values() for b in _yaml_blocks(text)]
+    assert len(blocks) >= 4, "the README and docs/ should carry their usage examples"
     uses_of_this_action = 0
     for block in blocks:
         data = yaml.safe_load(block)
@@ -134,3 +229,17 @@ def test_examples_are_valid_yaml_and_use_only_declared_inputs_and_outputs() -> N
             if step_id in ids:
                 assert output in ACTION["outputs"], f"README example reads undeclared {output}"
     assert uses_of_this_action >= 4
+
+
+def test_quick_start_is_a_complete_workflow_with_python_and_node() -> None:
+    quick = README.split("## Quick start")[1].split("\n## ")[0]
+    (block,) = _yaml_blocks(quick)
+    workflow = yaml.safe_load(block)
+    steps = [s for job in workflow["jobs"].values() for s in job["steps"]]
+    ours = [s["with"] for s in steps if THIS_ACTION.match(str(s.get("uses", "")))]
+    assert any("requirements" in w and "matrix" in w["runtime"] for w in ours)
+    assert any(w["runtime"].startswith("Node.js") for w in ours)
+    assert all("identity-provider" in w for w in ours)
+    for job in workflow["jobs"].values():
+        assert job["permissions"]["id-token"] == "write"
+        assert "concurrency" in job
