@@ -267,8 +267,6 @@ PLATFORMS = tuple(
         *(f"manylinux_2_{minor}" for minor in (17, 28, *range(31, 41))),
     )
 )
-# uv targets CPython 3.8 and later; older runtimes (Python2.7, Python3.6) cannot be built for.
-_TARGETABLE_PYTHON = re.compile(r"Python(3\.(?:[89]|[1-9][0-9]))")
 
 
 def platform(value: str) -> str:
@@ -280,13 +278,6 @@ def platform(value: str) -> str:
             "glibc the function's runtime has)"
         )
     return value
-
-
-def python_version(runtime: str) -> str | None:
-    """The Python version uv builds for, from a runtime (Python3.9 -> 3.9); None when the
-    runtime is not one uv can target."""
-    match = _TARGETABLE_PYTHON.fullmatch(runtime)
-    return match[1] if match else None
 
 
 def index_urls(value: SecretStr) -> SecretStr:

@@ -100,6 +100,20 @@ def python_version(runtime: str) -> tuple[int, int] | None:
     return (int(found[1]), int(found[2])) if found else None
 
 
+# uv targets CPython 3.8 and later; older runtimes (Python2.7, Python3.6) cannot be built for.
+_OLDEST_UV_TARGET = (3, 8)
+
+
+def uv_python(runtime: str) -> str | None:
+    """The Python version uv builds for, from a runtime (Python3.9 -> '3.9'); None when the
+    runtime is not one uv can target."""
+    version = python_version(runtime)
+    if version is None or version[0] != 3 or version < _OLDEST_UV_TARGET:
+        return None
+    shown = f"{version[0]}.{version[1]}"
+    return shown if runtime == f"Python{shown}" else None  # 'Python3.08' is no version of uv's
+
+
 def known_listing() -> str:
     """Every known runtime, for a message about a runtime the service refused."""
     return ", ".join(r for r in KNOWN if r not in ("Custom Image", "http"))

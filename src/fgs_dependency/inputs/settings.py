@@ -232,7 +232,7 @@ class Inputs(BaseSettings):
     @property
     def python_version(self) -> str | None:
         """The Python that 'requirements' is installed for (None: not a targetable runtime)."""
-        return rule.python_version(self.runtime)
+        return runtimes.uv_python(self.runtime)
 
     @property
     def path_given(self) -> bool:
