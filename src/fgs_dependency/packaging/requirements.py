@@ -23,10 +23,10 @@ from typing import TYPE_CHECKING
 from ..errors import ActionError, InputError
 from ..github import runner
 from ..github.runner import redact
-from .package import FileEntry, Installed, Package, Target, check_files, summarise
+from .folder import write
+from .package import FileEntry, Installed, Package, Target
 from .tree import collect, locate_source
 from .uv_errors import Indexes, explain
-from .zipwrite import dos_timestamp, write_zip
 
 if TYPE_CHECKING:
     from ..inputs.settings import Inputs
@@ -98,12 +98,8 @@ def package(inputs: "Inputs", scratch: Path) -> Package:
         check_clashes(entries, own_entries, inputs.prefix, inputs.path)
         entries = sorted([*entries, *own_entries], key=lambda e: e.name.encode())
         skipped += own_skipped
-    check_files([e.name for e in entries], inputs.requirements)
     destination = scratch / f"{inputs.name}.zip"
-    md5 = write_zip(entries, destination, dos_timestamp(inputs.source_date_epoch))
-    built = summarise(
-        destination, md5, [(e.name, e.size) for e in entries], ready_made=False, warnings=skipped
-    )
+    built = write(entries, skipped, destination, inputs.source_date_epoch, inputs.requirements)
     return replace(built, installed=tuple(installed), target=str(install.target))
 
 
