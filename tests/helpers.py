@@ -206,10 +206,13 @@ def run_action(
     *,
     tmp: Path,
     cancel_when: Callable[[], bool] | None = None,
+    cancel_signal: signal.Signals = signal.SIGTERM,
 ) -> Run:
     """Run `python -m fgs_dependency` with the environment the runner gives a Docker action:
     every declared input present (empty when not given), hyphens kept in the names.
-    `cancel_when`: send SIGTERM, as a cancelled job does, once it returns true."""
+    `cancel_when`: send SIGTERM, as a cancelled job does (or `cancel_signal`), once it
+    returns true. FGS_TEST_SRC, when set, is the source tree the action runs from (to see
+    the tests fail on an older tree)."""
     unknown = set(inputs) - set(DECLARED_INPUTS)
     assert not unknown, f"inputs not declared in action.yml: {unknown}"
     commands = tmp / "file_commands"
@@ -233,6 +236,8 @@ def run_action(
         **{f"INPUT_{name.upper()}": value for name, value in inputs.items()},
         **(env or {}),
     }
+    if os.environ.get("FGS_TEST_SRC"):
+        environment["PYTHONPATH"] = os.environ["FGS_TEST_SRC"]
     process = subprocess.Popen(
         [sys.executable, "-m", "fgs_dependency"],
         env=environment,
@@ -245,7 +250,7 @@ def run_action(
         deadline = time.monotonic() + 60
         while process.poll() is None and not cancel_when() and time.monotonic() < deadline:
             time.sleep(0.02)
-        process.send_signal(signal.SIGTERM)
+        process.send_signal(cancel_signal)
     stdout, stderr = process.communicate(timeout=120)
     files_left = {
         str(p): p.read_bytes() for p in runner_temp.rglob("*") if p.is_file() and p.suffix != ".zip"

@@ -94,7 +94,9 @@ def test_each_code_type_is_attached_with_its_code_byte_identical(
     if code_type == "obs":
         assert put.json["code_url"] == code_url
         assert "file" not in put.json["func_code"]
-        [read] = calls(emulator, "GET", f"/{BUCKET}/releases/code.zip")
+        # Read before publishing, and again right before the PUT, which deploys the object
+        # as it is then.
+        first, read = calls(emulator, "GET", f"/{BUCKET}/releases/code.zip")
     else:
         assert base64.b64decode(put.json["func_code"]["file"]) == code
         [read] = calls(emulator, "GET", f"/{emulator.code_bucket}/")
@@ -220,7 +222,8 @@ def test_a_mangled_update_is_put_back(emulator: Emulator, workspace: Path, tmp_p
 
     assert run.returncode == 1
     [error] = run.errors
-    assert "demo-deps 2 is not on it" in error and "this run's change was taken back" in error
+    assert "demo-deps 2 is not on it" in error
+    assert "what it had before this run was put back" in error
     assert "No function before it was changed" in error
     puts = code_puts(emulator)
     # This run's change only: the old version back, the other dependency untouched.
@@ -507,7 +510,10 @@ def test_a_failure_stops_before_the_next_function_and_says_what_changed(
     assert "Function 'b'" in error
     assert f"Changed before it: {first}." in error and f"Not attempted: {third}." in error
     assert json.loads(run.outputs["updated_functions"]) == [first]
-    assert function_changes(run.summary) == {first: ("none", "demo-deps 2")}
+    assert function_changes(run.summary) == {
+        first: ("none", "demo-deps 2"),
+        urn_of("b"): ("none", "none (failed)"),
+    }
     assert ids(emulator, third) == []
     assert calls(emulator, "DELETE", "/v2/") == [], "no retention after a failed attach"
     assert [v["version"] for v in emulator.versions("demo-deps")] == [1, 2]

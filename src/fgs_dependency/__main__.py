@@ -22,7 +22,7 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 from . import packaging, summary
-from .deploy.attachment import AttachError
+from .deploy.attachment import AfterPublishing
 from .deploy.rollout import Deployed, deploy
 from .errors import ActionError, Cancelled, InputError, InputErrors
 from .github import report, runner
@@ -97,7 +97,7 @@ def publish_package(inputs: Inputs, package: Package | None) -> tuple["Outcome",
     # Imported here: a dry run never needs requests, and starts a tenth of a second sooner.
     import requests
 
-    from .deploy import functions, publish
+    from .deploy import precheck, publish
     from .huaweicloud import client, function_api, signin
 
     # Chosen before signing in, so that what cannot be sent is refused before any request.
@@ -122,12 +122,27 @@ def publish_package(inputs: Inputs, package: Package | None) -> tuple["Outcome",
             obs_keys=functools.cache(destination.obs_keys),
             retries=inputs.retries,
         )
-        targets = functions.prepare(context, inputs.functions, inputs.runtime, inputs.name)
+        targets = precheck.prepare(
+            context, inputs.functions, inputs.runtime, inputs.name, inputs.legacy_api
+        )
         runner.info(f"Publishing '{inputs.name}' ({inputs.runtime}) at {inputs.api_endpoint}")
-        outcome = publish.publish(session, destination, inputs, package, route)
+        try:
+            outcome = publish.publish(session, destination, inputs, package, route)
+        except Cancelled as err:
+            raise Cancelled(
+                f"{err} A version being created may exist: a re-run with if-unchanged: skip "
+                "reuses it."
+            ) from None
         # Said now, before the functions and versions it leads to.
         runner.info(outputs_title(inputs.name, outcome, inputs.legacy_api))
-        deployed = deploy(context, targets, outcome.version, inputs.keep_versions)
+        try:
+            deployed = deploy(context, targets, outcome.version, inputs.keep_versions)
+        except Exception as err:  # a bug after publishing: the version exists all the same
+            failure = ActionError(
+                f"Unexpected failure after publishing ({err.__class__.__name__}: {err}). "
+                "Please report it with the debug log (re-run with debug logging enabled)."
+            )
+            deployed = Deployed(failure=failure)
     return outcome, deployed
 
 
@@ -155,15 +170,13 @@ def run_action(inputs: Inputs) -> None:
         runner.info(title)
     runner.append_summary(summary.render(title, inputs.runtime, package, outcome, deployed))
     if deployed.failure is not None:
-        raise deployed.failure
+        raise AfterPublishing(deployed.failure)
 
 
 def _cancel(signum: int, frame: FrameType | None) -> None:
-    # Raised where the step is, so that cleanups (the temporary OBS object) still run.
-    raise Cancelled(
-        "The step was cancelled before it finished; nothing was written to the outputs. "
-        "A version being created may exist: a re-run with if-unchanged: skip reuses it."
-    )
+    # Raised where the step is, so that cleanups (the temporary OBS object) still run; each
+    # stage it passes through adds what it had done.
+    raise Cancelled(f"The step was cancelled ({signal.Signals(signum).name}) before it finished.")
 
 
 def fail(title: str, problems: list[str], err: ActionError | None = None) -> int:
@@ -197,8 +210,11 @@ def main() -> int:
         what = title
         if isinstance(err, InputError):
             what = "Invalid input"
-        elif isinstance(err, AttachError):  # the version exists: its outputs were written
-            what = f"Dependency '{inputs.name}' published; attaching it to the functions failed"
+        elif isinstance(err, Cancelled):  # before publishing finished: no output written
+            what = f"Dependency '{inputs.name}': the step was cancelled"
+            err = Cancelled(f"{err} No output was written.")
+        elif isinstance(err, AfterPublishing):  # the version exists: its outputs were written
+            what = f"Dependency '{inputs.name}' published; {err.what}"
         return fail(what, [runner.redact(str(err), secrets)], err)
     except Exception as err:  # one clear line instead of a traceback
         if runner.debug_enabled():
@@ -213,6 +229,7 @@ def main() -> int:
 
 def run() -> None:
     signal.signal(signal.SIGTERM, _cancel)
+    signal.signal(signal.SIGINT, _cancel)
     sys.exit(main())
 
 

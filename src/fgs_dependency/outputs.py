@@ -42,7 +42,7 @@ def outputs(
     """The outputs of a run that published `outcome`, or of a dry run (None)."""
     deleted = [r.number for r in deployed.retired if r.fate == "deleted"]
     common = {
-        "updated_functions": json.dumps([a.urn for a in deployed.attachments if a.changed]),
+        "updated_functions": json.dumps([a.urn for a in deployed.attachments if a.updated]),
         "deleted_versions": json.dumps(deleted),
         "package_path": str(package.path) if package else "",
         "package_md5": package.md5 if package else "",

@@ -9,6 +9,7 @@ from .outputs import ROUTES
 from .packaging import Package
 
 if TYPE_CHECKING:
+    from .deploy.attachment import Attachment
     from .deploy.publish import Outcome
     from .deploy.rollout import Deployed
 
@@ -16,6 +17,12 @@ if TYPE_CHECKING:
 def _size(size: int, files: int | None) -> str:
     shown = f"{report.human_size(size)} zip"
     return f"{shown}, {files:,} files" if files is not None else shown
+
+
+def _state(attachment: "Attachment") -> str:
+    if attachment.failed:
+        return " (failed)"
+    return "" if attachment.changed else " (unchanged)"
 
 
 def render(
@@ -54,12 +61,17 @@ def render(
             (
                 a.urn,
                 ", ".join(a.before) or "none",
-                (", ".join(a.after) or "none") + ("" if a.changed else " (unchanged)"),
+                (", ".join(a.after) or "none") + _state(a),
             )
             for a in deployed.attachments
         ]
         functions = report.table(["Function", "Before", "After"], rows)
         parts += [report.heading("Functions", 4), functions]
+    if deployed.retention_skipped:
+        parts += [
+            report.heading("Versions", 4),
+            report.markdown_text(deployed.retention_skipped) + "\n\n",
+        ]
     if deployed.retired:
         fates = [
             (str(r.number), f"{r.fate} ({r.reason})" if r.reason else r.fate)

@@ -59,7 +59,8 @@ class _Function:
     kms_key_id: str
     last_modified: int
     user_data: str = ""
-    published: dict[int, dict[str, Any]] = field(default_factory=dict)
+    # By version name: digits by default, any name its publisher gave ("prod-1").
+    published: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class FunctionStore:
@@ -84,6 +85,7 @@ class FunctionStore:
         # The emulator's one state lock (see DependencyStore): several actions at once.
         self._lock = lock or threading.RLock()
         self.wrong_lists = 0  # how many coming updates store a list other than sent
+        self.dropped_firsts = 0  # how many coming updates lose the first id sent
         self.unlisted: set[str] = set()  # URNs the function list leaves out (a race)
         # URNs whose code and config replies describe no `dependencies[]` (the ids only).
         self.undescribed: set[str] = set()
@@ -121,16 +123,19 @@ class FunctionStore:
             self._functions[urn] = function
         return urn
 
-    def publish(self, urn: str) -> int:
-        """Publish the function's latest state as a version (a snapshot); its number."""
+    def publish(self, urn: str, name: str = "") -> str:
+        """Publish the function's latest state as a version (a snapshot) called `name`
+        (FunctionGraph's `version` field; by default the next number); its name."""
         with self._lock:
             function = self._get(urn)
-            number = max(function.published, default=0) + 1
+            name = name or str(len(function.published) + 1)
+            if name == "latest" or name in function.published:
+                raise ValueError(f"{urn} has a version {name} already")
             snapshot = self._config(function)
-            snapshot["func_urn"] = f"{urn}:{number}"
-            snapshot["version"] = str(number)
-            function.published[number] = snapshot
-            return number
+            snapshot["func_urn"] = f"{urn}:{name}"
+            snapshot["version"] = name
+            function.published[name] = snapshot
+            return name
 
     def uses(self, version_id: str) -> bool:
         """Whether any function, latest or published, has this dependency version."""
@@ -155,6 +160,13 @@ class FunctionStore:
             function = self._get(urn)
             function.depend_version_list.append(version_id)
             function.last_modified += 1  # an update, even within the same second
+
+    def detach_other(self, urn: str, version_id: str) -> None:
+        """Another workflow removes a dependency version from the function (its code stays)."""
+        with self._lock:
+            function = self._get(urn)
+            function.depend_version_list.remove(version_id)
+            function.last_modified += 1
 
     def config(self, urn: str) -> dict[str, Any]:
         with self._lock:
@@ -199,7 +211,7 @@ class FunctionStore:
             latest = {"func_urn": f"{urn}:latest", "func_name": function.name, "version": "latest"}
             return [latest] + [
                 {"func_urn": s["func_urn"], "func_name": function.name, "version": s["version"]}
-                for _, s in sorted(function.published.items())
+                for s in function.published.values()
             ]
 
     def update_code(self, raw_urn: str, body: Any) -> dict[str, Any]:
@@ -240,6 +252,9 @@ class FunctionStore:
             if self.wrong_lists > 0:
                 self.wrong_lists -= 1
                 stored = stored[:-1]  # a fault: the last id sent is lost
+            elif self.dropped_firsts > 0:
+                self.dropped_firsts -= 1
+                stored = stored[1:]  # a fault: the first id sent (another's) is lost
             function.depend_version_list = stored
             self._store_code(function, code)
             return self._code(function)
@@ -281,14 +296,14 @@ class FunctionStore:
         # Always later than before: two updates within a second are told apart.
         function.last_modified = max(int(time.time()), function.last_modified + 1)
 
-    def _split(self, raw_urn: str) -> tuple[str, int | None]:
+    def _split(self, raw_urn: str) -> tuple[str, str | None]:
         parts = raw_urn.split(":")
         if len(parts) == 7:
             return raw_urn, None
         if len(parts) == 8 and parts[7] == "latest":
             return ":".join(parts[:7]), None
-        if len(parts) == 8 and parts[7].isdigit():
-            return ":".join(parts[:7]), int(parts[7])
+        if len(parts) == 8 and parts[7]:
+            return ":".join(parts[:7]), parts[7]
         raise invalid(f"{raw_urn} is not a function URN")
 
     def _get(self, urn: str) -> _Function:
@@ -319,6 +334,9 @@ class FunctionStore:
 
     def _config(self, function: _Function) -> dict[str, Any]:
         config = self._code(function)
+        # The config reply has no `func_code` (ShowFunctionConfigResponse lacks it): the
+        # code's address is only in the code reply.
+        del config["func_code"]
         config.update(
             {
                 "func_urn": f"{function.urn}:latest",

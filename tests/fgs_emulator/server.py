@@ -173,8 +173,7 @@ class _Handler(BaseHTTPRequestHandler):
             traceback.print_exc(file=sys.stderr)
             status = 500
             payload = {"error_code": "FSS.0500", "error_msg": "internal error in the emulator"}
-        if 200 <= status < 300:
-            emulator._run_after(operation_of(self.command, path))
+        emulator._run_after(operation_of(self.command, path), ok=200 <= status < 300)
         emulator._record(
             RecordedRequest(
                 method=self.command,
@@ -493,7 +492,7 @@ class Emulator:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._faults: dict[str, deque[Fault]] = {}
-        self._after: dict[str, deque[Callable[[], None] | None]] = {}
+        self._after: dict[str, deque[tuple[Callable[[], None] | None, bool]]] = {}
 
     def _make_server(self) -> _Server:
         """The listening server; a subclass may serve it differently (over TLS, say)."""
@@ -539,11 +538,13 @@ class Emulator:
         data: bytes = b"PK\x05\x06" + bytes(18),
         *,
         age: int = 3600,
+        separate: bool = False,
     ) -> dict[str, Any]:
         """A version of dependency `name` made as a create request would (test set-up),
-        `age` seconds ago: by default an hour, as set-up made before the run."""
+        `age` seconds ago: by default an hour, as set-up made before the run. `separate`:
+        a new dependency of that name instead, as the legacy create API made."""
         new = NewVersion(name, runtime, "", "zip", hashlib.md5(data).hexdigest(), len(data))
-        return self._store.create(new, age=age)
+        return self._store.create(new, separate=separate, age=age)
 
     def backdate(self, name: str, seconds: int) -> None:
         """Make every version of dependency `name` `seconds` older (time passing)."""
@@ -621,20 +622,30 @@ class Emulator:
             self._faults.setdefault(operation, deque()).extend([fault] * times)
 
     def after(
-        self, operation: str, change: Callable[[], None], *, times: int = 1, skip: int = 0
+        self,
+        operation: str,
+        change: Callable[[], None],
+        *,
+        times: int = 1,
+        skip: int = 0,
+        failed_too: bool = False,
     ) -> None:
         """Run `change` (another client's action) right after each of the next `times`
         successful calls of `operation` (after `skip` of them), before its reply is sent:
-        the caller's reply shows the state before the change."""
+        the caller's reply shows the state before the change. `failed_too`: after calls
+        that failed (an injected 429, say) as well."""
         if operation not in OPERATIONS:
             raise ValueError(f"unknown operation {operation!r}; one of {OPERATIONS}")
         with self._requests_lock:
-            self._after.setdefault(operation, deque()).extend([None] * skip + [change] * times)
+            pending = self._after.setdefault(operation, deque())
+            pending.extend([(None, failed_too)] * skip + [(change, failed_too)] * times)
 
-    def _run_after(self, operation: str | None) -> None:
+    def _run_after(self, operation: str | None, ok: bool) -> None:
         with self._requests_lock:
             pending = self._after.get(operation or "")
-            change = pending.popleft() if pending else None
+            if not pending or not (ok or pending[0][1]):
+                return
+            change, _ = pending.popleft()
         if change is not None:
             change()
 

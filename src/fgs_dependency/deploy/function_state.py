@@ -1,9 +1,7 @@
-"""What changed on a function between two reads, and what a read-back after this run's
-update says: FunctionGraph has no precondition on updates, so races are found by reading."""
+"""What a function holds, as two reads of it compare: FunctionGraph has no precondition on
+updates, so every race is found by reading and comparing."""
 
-from dataclasses import dataclass
-
-from ..huaweicloud.function_api import AttachedDependency, FunctionCode
+from ..huaweicloud.function_api import AttachedDependency, FunctionCode, FunctionConfig
 
 # The fields that say which code the function runs.
 _CODE_FIELDS = ("digest", "code_type", "code_url", "code_filename")
@@ -17,11 +15,16 @@ def label(entry: str, known: dict[str, AttachedDependency]) -> str:
     return f"{found.name} {found.version}" if found.version is not None else found.name
 
 
-def described(*codes: FunctionCode) -> dict[str, AttachedDependency]:
+def described(*codes: FunctionConfig) -> dict[str, AttachedDependency]:
     return {d.id: d for code in codes for d in code.dependencies}
 
 
-def changes(before: FunctionCode, now: FunctionCode) -> list[str]:
+def labels(code: FunctionConfig, *more: FunctionConfig) -> tuple[str, ...]:
+    known = described(*more, code)
+    return tuple(label(i, known) for i in code.depend_version_list)
+
+
+def changes(before: FunctionConfig, now: FunctionConfig) -> list[str]:
     """What differs between two reads of a function: its code (digest), its update time
     (last_modified) and its dependency list, each named."""
     found = []
@@ -29,53 +32,36 @@ def changes(before: FunctionCode, now: FunctionCode) -> list[str]:
         found.append(f"last_modified {before.last_modified} -> {now.last_modified}")
     found += [f"{f} changed" for f in _CODE_FIELDS if getattr(before, f) != getattr(now, f)]
     if set(before.depend_version_list) != set(now.depend_version_list):
-        known = described(before, now)
         found.append(
-            f"dependencies [{', '.join(label(i, known) for i in before.depend_version_list)}]"
-            f" -> [{', '.join(label(i, known) for i in now.depend_version_list)}]"
+            f"dependencies [{', '.join(labels(before, now))}] -> [{', '.join(labels(now, before))}]"
         )
     return found
 
 
-def same_code(a: FunctionCode, b: FunctionCode) -> bool:
+def same_code(a: FunctionConfig, b: FunctionConfig) -> bool:
     return all(getattr(a, field) == getattr(b, field) for field in _CODE_FIELDS)
 
 
-@dataclass(frozen=True)
-class ReadBack:
-    """A read-back after this run's update, judged against what the update sent."""
-
-    has_ours: bool  # the version this run attached is on the function
-    old_ours: tuple[str, ...]  # versions of this dependency still on it besides ours
-    code_kept: bool  # the code is the code this run sent
-    added: tuple[str, ...]  # on the function, not sent by this run: another's
-    missing: tuple[str, ...]  # sent by this run (not ours), no longer on the function
-
-    @property
-    def success(self) -> bool:
-        return self.has_ours and not self.old_ours and self.code_kept
+def holds(state: FunctionConfig, code_of: FunctionConfig, dependencies: list[str]) -> bool:
+    """Whether `state` runs the code of `code_of` with exactly `dependencies`."""
+    return same_code(state, code_of) and set(state.depend_version_list) == set(dependencies)
 
 
-def judge(
-    sent: FunctionCode, wanted: list[str], stored: FunctionCode, version_id: str, ours: set[str]
-) -> ReadBack:
-    """`sent`: the state the update was built from (its code was sent again); `wanted`: the
-    list sent; `ours`: every version id of this run's dependency."""
-    now = stored.depend_version_list
-    return ReadBack(
-        has_ours=version_id in now,
-        old_ours=tuple(i for i in now if i in ours and i != version_id),
-        code_kept=same_code(sent, stored),
-        added=tuple(i for i in now if i not in wanted and i not in ours),
-        missing=tuple(i for i in wanted if i not in now and i != version_id),
+def untouched(reply: FunctionCode, now: FunctionConfig) -> bool:
+    """Whether `now` is still exactly what the update that replied `reply` produced: the
+    same update time, dependency list and code digest (UpdateFunctionCode's reply carries
+    all three), so nobody has changed the function since."""
+    return (
+        now.last_modified == reply.last_modified
+        and now.digest == reply.digest
+        and set(now.depend_version_list) == set(reply.depend_version_list)
     )
 
 
-def state_text(code: FunctionCode, sent: FunctionCode) -> str:
+def state_text(code: FunctionConfig, sent: FunctionConfig) -> str:
     """What is on a function now, for a message: its dependencies, and whether its code is
     still the code this run sent."""
-    known = described(code)
-    listed = ", ".join(label(i, known) for i in code.depend_version_list) or "none"
+    listed = ", ".join(labels(code, sent)) or "none"
     which = (
         "the code this run sent"
         if same_code(code, sent)

@@ -1,377 +1,304 @@
-"""Switching functions to a dependency version without touching their code.
+"""Attaching the published version to each function of 'functions': build the update, send
+it (again only as decide.before_resend allows), judge the read-back (decide.after_update),
+and put back what a function had only when FunctionGraph stored something other than sent.
+The checks before publishing are in precheck; the code sent is built in update."""
 
-FunctionGraph has no call that changes a function's dependencies alone: the only one is
-`PUT .../code`, which also replaces the code (with a default when `func_code.file` is
-empty). So the code that runs now is read back from OBS, checked against the function's
-SHA-512 `digest`, sent again unchanged with the whole new dependency list, and the result
-is read back. The API has no precondition: the function is read again just before the
-PUT, and the update is built again when anything changed meanwhile, so that no other
-deploy's code or dependency is undone; a read-back is judged by what this run changed.
-"""
+import time
 
-import base64
-import hashlib
-import io
-import json
-from dataclasses import dataclass
-from typing import Any
-
-from ..errors import ActionError
+from ..errors import ActionError, ApiError, Cancelled, TransientError
 from ..github import runner
-from ..huaweicloud import client, dependencies, obs
+from ..huaweicloud import dependencies, function_api
 from ..huaweicloud.dependencies import DependencyVersion
 from ..huaweicloud.function_api import (
     AttachedDependency,
     Context,
     FunctionCode,
-    functions_path,
     read_code,
-    resolve,
+    read_config,
 )
-from ..huaweicloud.retry import with_retries
+from ..huaweicloud.retry import backoff, with_retries
 from ..inputs.urns import name_of
-from . import function_state
-from .attachment import AttachError, Attachment
-from .function_state import described, label
+from . import decide
+from .attachment import AttachError, Attachment, FunctionFailed
+from .function_state import changes, described, label, labels, same_code, state_text
+from .precheck import Target, check_can_attach
+from .restore import restore
+from .update import Code, Update, build
 
-MAX_DEPENDENCIES = 20
-# Code FunctionGraph can take again as it is; a container image has no dependencies.
-_RESENDABLE = ("zip", "jar", "inline", "obs")
 # Builds of one update, each after the function changed under the one before: another
 # deploy working on the function for longer is waited out by a re-run, not here.
 BUILD_ATTEMPTS = 3
 
 
-@dataclass(frozen=True)
-class Target:
-    """A function checked before publishing, with the code it ran then (read from OBS and
-    proven by its digest), so that attaching does not read it a second time."""
-
-    urn: str
-    digest: str
-    code: bytes
-
-
-def _read_running_code(ctx: Context, name: str, code: FunctionCode) -> bytes:
-    """The bytes the function runs now, from OBS, proven to be them by the digest."""
-    link = code.code_url if code.code_type == "obs" else code.func_code.link
-    where = obs.object_of(link)
-    if where is None:
-        raise ActionError(
-            f"Function '{name}': its code's address is not an OBS object address, so the "
-            "code cannot be read back and sent again unchanged; nothing was changed on it. "
-            "Attach the version in the console, or redeploy the function's code first."
-        )
-    bucket = obs.Bucket(
-        endpoint=ctx.obs_endpoint,
-        name=where[0],
-        keys=ctx.obs_keys(),
-        timeout=ctx.functiongraph.timeout,
-    )
-
-    def attempt() -> bytes:
-        sink = io.BytesIO()
-        obs.download(ctx.session, bucket, where[1], sink)
-        return sink.getvalue()
-
-    data = with_retries(f"Reading the code of '{name}' from OBS", attempt, ctx.retries)
-    if hashlib.sha512(data).hexdigest() != code.digest.lower():
-        what = "the object at its code_url" if code.code_type == "obs" else "its code in OBS"
-        raise ActionError(
-            f"Function '{name}': {what} is not the code the function runs (its SHA-512 differs "
-            "from the function's digest; for an obs function the object was probably "
-            "overwritten after it was deployed). Nothing was changed on it: sending that code "
-            "would deploy code nobody deployed. Redeploy the function's code, then run again."
-        )
-    return data
-
-
-def _code_body(
-    code: FunctionCode, data: bytes, depend_version_list: list[str], kms_key_id: str
-) -> bytes:
-    body: dict[str, Any] = {"code_type": code.code_type}
-    if code.code_filename:
-        body["code_filename"] = code.code_filename
-    if code.code_type == "obs":
-        body["code_url"] = code.code_url
-        body["func_code"] = {"link": code.code_url}
-    else:
-        # Never empty: FunctionGraph would put its default code in place of the user's.
-        body["func_code"] = {"file": base64.b64encode(data).decode()}
-    body["depend_version_list"] = depend_version_list
-    if kms_key_id:
-        body["code_encrypt_kms_key_id"] = kms_key_id
-    return json.dumps(body).encode()
-
-
-def _put_code(ctx: Context, urn: str, body: bytes) -> None:
-    path = f"{functions_path(ctx.functiongraph, urn)}/code"
-    # The same body may be sent twice: a repeated PUT leaves the same state.
-    with_retries(
-        f"Updating the code of '{name_of(urn)}'",
-        lambda: client.exchange(ctx.session, ctx.functiongraph, "PUT", path, body=body).document,
+def _ours(ctx: Context, version: DependencyVersion) -> set[str]:
+    """Every version id of the dependency, read now: what an update replaces."""
+    listed = with_retries(
+        "Listing the dependency's versions",
+        lambda: dependencies.list_versions(ctx.session, ctx.functiongraph, version.dep_id),
         ctx.retries,
     )
+    return {version.id} | {v.id for v in listed}
 
 
-def _check_can_attach(name: str, config: FunctionCode, runtime: str) -> None:
-    if config.code_type == "Custom-Image-Swr":
-        raise ActionError(
-            f"Function '{name}' runs a container image (Custom-Image-Swr), which takes no "
-            "dependencies: remove it from 'functions'."
+def _outcome(
+    urn: str,
+    before: FunctionCode,
+    now: FunctionCode,
+    version_id: str,
+    *,
+    changed: bool = True,
+    failed: bool = False,
+) -> Attachment:
+    return Attachment(
+        urn,
+        labels(before, now),
+        labels(now, before),
+        changed=changed,
+        holds_version=version_id in now.depend_version_list,
+        failed=failed,
+    )
+
+
+def _send(
+    ctx: Context, urn: str, update: Update, tries: int
+) -> tuple[FunctionCode | None, FunctionCode | None, str]:
+    """Send the PUT once. (its reply, None, "") when it answered; else (None, the function
+    read since, what failed) for decide.before_resend; a definite refusal raises."""
+    name = name_of(urn)
+    try:
+        return function_api.update_code(ctx, urn, update.body), None, ""
+    except Cancelled:
+        raise
+    except ApiError as err:
+        raise FunctionFailed(
+            ActionError(
+                f"Function '{name}': FunctionGraph refused its update ({err}); nothing was "
+                "changed on it.",
+                code=err.code,
+                request_id=err.request_id,
+            )
+        ) from None
+    except TransientError as err:
+        failure: ActionError = err
+        delay = err.retry_after if err.retry_after is not None else backoff(tries)
+    except ActionError as err:  # an answer that is not one: its outcome is unknown
+        failure, delay = err, 0.0
+    if tries <= ctx.retries:
+        runner.warning(
+            f"Updating the code of '{name}' failed: {failure}. Reading it again in "
+            f"{delay:.1f} s to see what it holds before anything is sent again."
         )
-    if config.code_type not in _RESENDABLE:
-        raise ActionError(
-            f"Function '{name}' has code of type '{config.code_type}', which this action does "
-            "not know how to send again unchanged; nothing was changed on it. Remove it from "
-            "'functions' and attach the version in the console."
-        )
-    if config.runtime != runtime:
-        raise ActionError(
-            f"Function '{name}' runs {config.runtime}, but the dependency is for {runtime} "
-            "('runtime'): FunctionGraph attaches a dependency only to functions of its "
-            "runtime. Remove the function from 'functions', or publish for its runtime."
-        )
-
-
-def _check_room(name: str, count: int) -> None:
-    if count > MAX_DEPENDENCIES:
-        raise ActionError(
-            f"Function '{name}' would have {count} dependencies; FunctionGraph allows "
-            f"{MAX_DEPENDENCIES}. Nothing was changed on it: remove dependencies it no longer "
-            "needs in the console, then run again."
-        )
-
-
-def prepare(ctx: Context, entries: tuple[str, ...], runtime: str, name: str) -> list[Target]:
-    """The functions to attach to, each checked to be able to take a version of dependency
-    `name` for `runtime` (its runtime, its code type, room for one more dependency, its code
-    readable through 'obs-endpoint'): done before publishing, so that a function that would
-    refuse the version publishes nothing."""
-    targets = []
-    for urn in resolve(ctx, entries):
-        function = name_of(urn)
-        config = read_code(ctx, urn, "config")
-        _check_can_attach(function, config, runtime)
-        known = described(config)
-        # Any version of `name` on it is replaced; attach() counts again by version id.
-        others = [i for i in config.depend_version_list if i not in known or known[i].name != name]
-        _check_room(function, len(others) + 1)
-        targets.append(Target(urn, config.digest, _read_running_code(ctx, function, config)))
-    return targets
-
-
-@dataclass(frozen=True)
-class _Update:
-    """One update of a function, built from one read of it."""
-
-    base: FunctionCode  # the read it was built from
-    wanted: list[str]  # the dependency list it sends
-    replaced: list[str]  # versions of this dependency it takes off
-    body: bytes
-
-
-def _build(
-    ctx: Context,
-    name: str,
-    base: FunctionCode,
-    version: DependencyVersion,
-    ours: set[str],
-    code: tuple[str, bytes],
-    kms_key_id: str,
-) -> tuple[_Update | None, tuple[str, bytes]]:
-    """The update that puts `version` on the function as `base` shows it (None: it is there
-    already), and the code it sends, as (digest, bytes)."""
-    _check_can_attach(name, base, version.runtime)
-    known = described(base)
-    current = list(base.depend_version_list)
-    # This dependency's versions are known by the dependency's own version list, which
-    # FunctionGraph's description of the function may not cover.
-    replaced = [
-        i
-        for i in current
-        if i != version.id and (i in ours or (i in known and known[i].dep_id == version.dep_id))
-    ]
-    # In their order; an id FunctionGraph did not describe is kept (it is not ours to drop).
-    wanted = [*(i for i in current if i != version.id and i not in replaced), version.id]
-    if set(wanted) == set(current):
-        return None, code
-    _check_room(name, len(wanted))
-    if code[0] != base.digest.lower():
-        code = (base.digest.lower(), _read_running_code(ctx, name, base))
-    body = _code_body(base, code[1], wanted, kms_key_id)
-    return _Update(base, wanted, replaced, body), code
+        time.sleep(delay)
+    try:
+        return None, read_code(ctx, urn), str(failure)
+    except Cancelled:
+        raise
+    except ActionError as err:
+        raise FunctionFailed(
+            f"Function '{name}': updating it failed ({failure}), and reading it again failed "
+            f"too ({err}): whether the update was applied is unknown. Check its dependencies "
+            "in the console, or run the job again, which converges."
+        ) from None
 
 
 def attach(ctx: Context, target: Target, version: DependencyVersion, ours: set[str]) -> Attachment:
     """Make `version` the function's version of its dependency, keeping everything else.
     `ours`: the ids of every version of the dependency."""
     urn, name = target.urn, name_of(target.urn)
-    # Read again: the function may have changed since prepare() looked.
-    config = read_code(ctx, urn, "config")
-    _check_can_attach(name, config, version.runtime)
-    base = read_code(ctx, urn)
-    before = tuple(label(i, described(config, base)) for i in base.depend_version_list)
-    code = (target.digest.lower(), target.code)
-    changed: list[str] = []
-    for _ in range(BUILD_ATTEMPTS):
-        update, code = _build(ctx, name, base, version, ours, code, config.code_encrypt_kms_key_id)
+    config = read_config(ctx, urn)  # the code's KMS key is only here
+    check_can_attach(name, config, version.runtime)
+    first = base = read_code(ctx, urn)
+    code = target.code
+    builds, tries, unknown = 1, 0, False
+    while True:
+        update, code = build(ctx, name, base, config, version, ours, code)
         if update is None:
-            return Attachment(urn, before, before, changed=False)
+            return _already(urn, first, base, version, unknown)
         # No precondition header exists: the nearest thing is to look just before sending.
         now = read_code(ctx, urn)
-        changed = function_state.changes(base, now)
-        if not changed:
-            break
+        found = changes(base, now)
+        reply = None
+        if not found:
+            tries += 1
+            reply, now_read, failure = _send(ctx, urn, update, tries)
+            if reply is not None:
+                break
+            assert now_read is not None
+            now, unknown = now_read, True
+            decision = decide.before_resend(base, update.wanted, now)
+            runner.untrusted([f"Function '{name}': {decision.why}"])
+            if decision.action == "applied":
+                reply = now
+                break
+            if tries > ctx.retries:
+                raise FunctionFailed(
+                    f"Function '{name}': updating it failed {tries} times; the last time: "
+                    f"{failure}. {_unknown_state(decision, now, base)} Raise 'retries' or run "
+                    "the job again.",
+                    _outcome(urn, first, now, version.id, changed=False, failed=True),
+                )
+            if decision.action == "send again":
+                continue
+            found = decision.why.split("; ")
+        builds += 1
+        if builds > BUILD_ATTEMPTS:
+            done = "may have been" if unknown else "was not"
+            raise FunctionFailed(
+                f"Function '{name}' kept changing while its update was built ({BUILD_ATTEMPTS} "
+                f"times; the last: {'; '.join(found)}): another deploy is working on it. This "
+                f"run's update {done} applied; it now has {state_text(now, base)}. Run the "
+                "job again when the other deploy has finished, and give both one "
+                "'concurrency:' group.",
+                _outcome(urn, first, now, version.id, changed=unknown, failed=True),
+            )
         runner.untrusted(
             [
-                f"Function '{name}' changed while its update was built ({'; '.join(changed)}): "
+                f"Function '{name}' changed while its update was built ({'; '.join(found)}): "
                 "building it again from its new state"
             ]
         )
-        base = now
-    else:
-        raise ActionError(
-            f"Function '{name}' kept changing while its update was built "
-            f"({BUILD_ATTEMPTS} times; the last: {'; '.join(changed)}): another deploy is "
-            "working on it. Nothing was changed on it by this run. Run the job again when the "
-            "other deploy has finished, and give both one 'concurrency:' group."
+        base, ours = now, _ours(ctx, version)
+    return _judge(ctx, urn, update, reply, version, ours, code, config.code_encrypt_kms_key_id)
+
+
+def _unknown_state(decision: decide.Decision, now: FunctionCode, base: FunctionCode) -> str:
+    if decision.action == "send again":
+        return "It is as it was before: nothing was changed on it."
+    return f"It changed meanwhile ({decision.why}); it now has {state_text(now, base)}."
+
+
+def _already(
+    urn: str, first: FunctionCode, now: FunctionCode, version: DependencyVersion, unknown: bool
+) -> Attachment:
+    changed = version.id not in first.depend_version_list
+    if changed:
+        runner.info(
+            f"Function '{name_of(urn)}' holds this run's version now, put there by this run's "
+            "update (whose reply was lost) or by another run"
+            if unknown
+            else f"Function '{name_of(urn)}' holds this run's version already (another run)"
         )
-    # What it had before this run's change: the state the update was built from.
-    before = tuple(label(i, described(config, base)) for i in base.depend_version_list)
-    try:
-        _put_code(ctx, urn, update.body)
-    except ActionError as err:
-        raise ActionError(
-            f"Function '{name}': updating it failed ({err}); the update may or may not have "
-            "been applied (its code is the same either way): check its dependencies in the "
-            "console, or run the job again, which converges."
-        ) from None
-    return _verify(ctx, urn, version, ours, update, before, code[1], config)
+    return _outcome(urn, first, now, version.id, changed=changed and unknown)
 
 
-def _verify(
+def _judge(
     ctx: Context,
     urn: str,
+    update: Update,
+    reply: FunctionCode,
     version: DependencyVersion,
     ours: set[str],
-    update: _Update,
-    before: tuple[str, ...],
-    code: bytes,
-    config: FunctionCode,
+    code: Code,
+    kms_key_id: str,
 ) -> Attachment:
-    """Judge the read-back by what this run changed; undo only that, and only when the
-    function still holds what this run sent."""
-    name = name_of(urn)
-    stored = read_code(ctx, urn)
-    verdict = function_state.judge(update.base, update.wanted, stored, version.id, ours)
-    known = described(update.base, stored)
-    known[version.id] = known.get(version.id) or _described_version(version)
-    if verdict.success:
-        if verdict.added:
-            others = ", ".join(label(i, known) for i in verdict.added)
-            runner.untrusted(
-                [f"Function '{name}': also holds {others}, added by someone else meanwhile; kept"]
-            )
-        if verdict.missing:
-            runner.warning(
-                f"Function '{name}' no longer holds "
-                f"{', '.join(label(i, known) for i in verdict.missing)}, which this run kept: "
-                "someone else removed it meanwhile, or FunctionGraph did not store it. Check "
-                "the function's dependencies."
-            )
-        after = tuple(label(i, known) for i in stored.depend_version_list)
-        return Attachment(urn, before, after, changed=True)
-    problems = []
-    if not verdict.has_ours:
-        problems.append(f"{version.name} {version.version} is not on it")
-    if verdict.old_ours:
-        problems.append(f"it still holds {', '.join(label(i, known) for i in verdict.old_ours)}")
-    if not verdict.code_kept:
-        problems.append("its code is not the code this run sent")
-    outcome = _undo(ctx, urn, version, update, stored, code, config)
-    raise ActionError(
-        f"Function '{name}': the read-back after the update does not hold it "
-        f"({'; '.join(problems)}); {outcome}. Run the job again."
-    )
-
-
-def _described_version(version: DependencyVersion) -> AttachedDependency:
-    return AttachedDependency(
-        id=version.id, dep_id=version.dep_id, name=version.name, version=version.version
-    )
-
-
-def _undo(
-    ctx: Context,
-    urn: str,
-    version: DependencyVersion,
-    update: _Update,
-    stored: FunctionCode,
-    code: bytes,
-    config: FunctionCode,
-) -> str:
-    """Take back this run's change (its version off, the versions it replaced on), keeping
-    whatever others did; only when the function holds this run's code and nothing but what
-    this run sent. What happened, for the error message."""
-    now = stored.depend_version_list
-    if not function_state.same_code(update.base, stored) or not set(now) <= set(update.wanted):
-        return (
-            "it was left as it is, since someone else changed it after this run's update; it "
-            f"now has {function_state.state_text(stored, update.base)}"
-        )
-    restored = [i for i in now if i != version.id] + [i for i in update.replaced if i not in now]
-    if set(restored) == set(now):
-        return (
-            f"nothing of this run's change is on it: it has "
-            f"{function_state.state_text(stored, update.base)}"
-        )
+    """Judge the read-back by what this run changed; undo only that (decide.after_update)."""
+    name, base = name_of(urn), update.base
     try:
-        latest = read_code(ctx, urn)
-        if function_state.changes(stored, latest):
-            return (
-                "it was left as it is, since it changed again meanwhile; it now has "
-                f"{function_state.state_text(latest, update.base)}"
-            )
-        _put_code(ctx, urn, _code_body(stored, code, restored, config.code_encrypt_kms_key_id))
-        after = read_code(ctx, urn)
+        now = read_code(ctx, urn)
+    except Cancelled:
+        raise
     except ActionError as err:
-        return f"taking this run's change back failed too ({err}): check the function"
-    if set(after.depend_version_list) == set(restored) and function_state.same_code(
-        after, update.base
-    ):
-        return "this run's change was taken back"
-    return (
-        "taking this run's change back did not hold either; it now has "
-        f"{function_state.state_text(after, update.base)}: check the function"
+        raise FunctionFailed(
+            f"Function '{name}': updated, but reading it back failed ({err}); by the update's "
+            f"reply it holds {state_text(reply, base)}. Check it in the console.",
+            _outcome(urn, base, reply, version.id, failed=True),
+        ) from None
+    decision = decide.after_update(base, update.wanted, reply, now, version.id, ours)
+    known = described(base, reply, now)
+    if decision.action == "done":
+        _tell_others(name, update, now, ours, known)
+        return _outcome(urn, base, now, version.id)
+    problems = _problems(now, update, version, ours, known)
+    if decision.action == "restore":
+        what, final = restore(ctx, urn, base, reply, code, kms_key_id)
+    else:
+        what = f"it was left as it is ({decision.why}); it now has {state_text(now, base)}"
+        final = now
+    raise FunctionFailed(
+        f"Function '{name}': the update did not leave it as this run sent it "
+        f"({'; '.join(problems)}); {what}. Run the job again.",
+        _outcome(urn, base, final, version.id, failed=True),
     )
+
+
+def _tell_others(
+    name: str,
+    update: Update,
+    now: FunctionCode,
+    ours: set[str],
+    known: dict[str, AttachedDependency],
+) -> None:
+    """What others changed after this run's update, which stays as they left it."""
+    added = [i for i in now.depend_version_list if i not in update.wanted and i not in ours]
+    removed = [i for i in update.wanted if i not in now.depend_version_list]
+    lines = []
+    if added:
+        what = ", ".join(label(i, known) for i in added)
+        lines.append(f"Function '{name}': also holds {what}, added by someone else meanwhile; kept")
+    if removed:
+        what = ", ".join(label(i, known) for i in removed)
+        lines.append(
+            f"Function '{name}': {what}, which this run kept, was removed by someone else "
+            "after this run's update; left so"
+        )
+    if not same_code(now, update.base):
+        lines.append(
+            f"Function '{name}': its code was replaced by someone else after this run's "
+            "update; kept"
+        )
+    runner.untrusted(lines)
+
+
+def _problems(
+    now: FunctionCode,
+    update: Update,
+    version: DependencyVersion,
+    ours: set[str],
+    known: dict[str, AttachedDependency],
+) -> list[str]:
+    held = now.depend_version_list
+    problems = []
+    if version.id not in held:
+        problems.append(f"{version.name} {version.version} is not on it")
+    old = [i for i in held if i in ours and i != version.id]
+    if old:
+        problems.append(f"it still holds {', '.join(label(i, known) for i in old)}")
+    lost = [i for i in update.wanted if i != version.id and i not in held]
+    if lost:
+        problems.append(f"it lacks {', '.join(label(i, known) for i in lost)}, which this run kept")
+    if not same_code(now, update.base):
+        problems.append("its code is not the code this run sent")
+    return problems
 
 
 def attach_all(ctx: Context, targets: list[Target], version: DependencyVersion) -> list[Attachment]:
     """Attach to each function in turn, stopping at the first failure."""
-    ours = {version.id}
-    if targets:
-        try:
-            listed = with_retries(
-                "Listing the dependency's versions",
-                lambda: dependencies.list_versions(ctx.session, ctx.functiongraph, version.dep_id),
-                ctx.retries,
-            )
-        except ActionError as err:
-            raise AttachError(err, f"{err} No function was changed.", []) from None
-        ours |= {v.id for v in listed}
+    if not targets:
+        return []
+    try:
+        ours = _ours(ctx, version)
+    except ActionError as err:
+        raise AttachError(err, f"{err} No function was changed.", []) from None
     done: list[Attachment] = []
-    for target in targets:
+    for index, target in enumerate(targets):
         try:
             done.append(attach(ctx, target, version, ours))
         except ActionError as err:
+            failed = err.attachment if isinstance(err, FunctionFailed) else None
             changed = [a.urn for a in done if a.changed]
             so_far = (
                 f" Changed before it: {', '.join(changed)}."
                 if changed
                 else " No function before it was changed."
             )
-            left = [t.urn for t in targets[len(done) + 1 :]]
+            left = [t.urn for t in targets[index + 1 :]]
             rest = f" Not attempted: {', '.join(left)}." if left else ""
-            raise AttachError(err, f"{err}{so_far}{rest}", done) from None
+            whole = [*done, failed] if failed else done
+            message = str(err)
+            if isinstance(err, Cancelled):
+                message += (
+                    f" It was attaching to '{name_of(target.urn)}', whose update may or may not "
+                    "have been applied: check its dependencies."
+                )
+            raise AttachError(err, f"{message}{so_far}{rest}", whole) from None
     return done

@@ -7,6 +7,7 @@ to other jobs of a matrix and are never touched.
 
 A failed deletion is a warning: the publish it follows has succeeded."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -14,7 +15,13 @@ from ..errors import ActionError, ApiError, Cancelled
 from ..github import runner
 from ..huaweicloud import client, dependencies, paging
 from ..huaweicloud.dependencies import DependencyVersion
-from ..huaweicloud.function_api import Context, bare_urn, functions_path, list_functions, read_code
+from ..huaweicloud.function_api import (
+    Context,
+    bare_urn,
+    functions_path,
+    list_functions,
+    read_config,
+)
 from ..huaweicloud.retry import with_retries
 
 Fate = Literal[
@@ -49,8 +56,10 @@ def _published_versions(ctx: Context, urn: str) -> list[str]:
         lambda: paging.pages(ctx.session, ctx.functiongraph, path, [], key="versions"),
         ctx.retries,
     )
-    numbers = {str(i.get("version")) for i in items if isinstance(i, dict)}
-    return sorted(n for n in numbers if n.isdigit())
+    # Named by whoever publishes them ("v20220510-190658", "prod-1"), not only by digits;
+    # "latest" is the function itself, read already.
+    names = {i.get("version") for i in items if isinstance(i, dict)}
+    return sorted(n for n in names if isinstance(n, str) and n and n != "latest")
 
 
 def versions_in_use(ctx: Context) -> set[str]:
@@ -59,9 +68,9 @@ def versions_in_use(ctx: Context) -> set[str]:
     in_use: set[str] = set()
     for function in list_functions(ctx):
         urn = bare_urn(function["func_urn"])
-        in_use.update(read_code(ctx, urn, "config").depend_version_list)
-        for number in _published_versions(ctx, urn):
-            in_use.update(read_code(ctx, f"{urn}:{number}", "config").depend_version_list)
+        in_use.update(read_config(ctx, urn).depend_version_list)
+        for published in _published_versions(ctx, urn):
+            in_use.update(read_config(ctx, f"{urn}:{published}").depend_version_list)
     return in_use
 
 
@@ -113,15 +122,28 @@ def _number(version: DependencyVersion) -> int:
 
 def _delete(ctx: Context, dep_id: str, number: int) -> Retired:
     path = f"/v2/{ctx.functiongraph.project_id}/fgs/dependencies/{dep_id}/version/{number}"
+    lost: list[bool] = []
+
+    def lost_reply() -> None:
+        # A try whose reply was lost may have deleted it: a 404 after it is this run's doing.
+        lost.append(True)
+
     try:
         with_retries(
             f"Deleting version {number}",
             lambda: client.exchange(ctx.session, ctx.functiongraph, "DELETE", path),
             ctx.retries,
+            recover=lost_reply,
         )
     except Cancelled:
         raise  # the job was cancelled: stop deleting, and fail
     except ApiError as err:
+        if err.status == 404 and lost:
+            runner.info(
+                f"Version {number}: deleted by this run (the reply to its delete request was "
+                "lost; asked again, FunctionGraph no longer has it)"
+            )
+            return Retired(number, "deleted", "its reply was lost; the retry found it gone")
         if err.status == 404:
             return Retired(number, "already gone")
         if err.status == 412 and err.code == "FSS.1033":
@@ -132,9 +154,10 @@ def _delete(ctx: Context, dep_id: str, number: int) -> Retired:
     return Retired(number, "deleted")
 
 
-def retire(ctx: Context, current: DependencyVersion, keep: int) -> list[Retired]:
-    """Delete what may go; report every version considered, and why each one left stays.
-    Never raises for a failure to delete: those are warnings (a cancel does raise)."""
+def retire(ctx: Context, current: DependencyVersion, keep: int) -> Iterator[Retired]:
+    """Delete what may go, yielding each version considered as it is settled, with why each
+    one left stays: a cancel part way leaves the caller what was done. Never raises for a
+    failure to delete: those are warnings (a cancel does raise)."""
     try:
         versions, now = with_retries(
             "Listing the versions to retire",
@@ -150,17 +173,14 @@ def retire(ctx: Context, current: DependencyVersion, keep: int) -> list[Retired]
             f"Old versions were not deleted: {err} The publish itself succeeded; grant the "
             "permissions the README lists for 'keep-versions', or delete old versions by hand."
         )
-        return []
-    results: list[Retired] = []
+        return
+    yield from kept
     for version in old:
         number = version.version or 0
         if version.id in in_use:
-            results.append(
-                Retired(number, "kept: in use", "a function or function version uses it")
-            )
+            yield Retired(number, "kept: in use", "a function or function version uses it")
             continue
         result = _delete(ctx, current.dep_id, number)
         if result.fate == "kept: not deleted":
             runner.warning(f"Version {number} of '{current.name}' was not deleted: {result.reason}")
-        results.append(result)
-    return sorted([*results, *kept], key=lambda r: r.number)
+        yield result

@@ -3,7 +3,7 @@ URN of each entry of 'functions'."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
@@ -43,6 +43,9 @@ class _Reply(BaseModel):
         )
 
 
+M = TypeVar("M", bound=_Reply)
+
+
 class AttachedDependency(_Reply):
     id: str
     dep_id: str = ""
@@ -54,8 +57,9 @@ class FuncCode(_Reply):
     link: str = ""
 
 
-class FunctionCode(_Reply):
-    """The fields of `GET .../code` (and of `.../config`, which carries them too) used here."""
+class FunctionConfig(_Reply):
+    """The fields of `GET .../config` used here. It carries no `func_code`: the address of
+    the code is only in `GET .../code` (FunctionCode), as Huawei's SDK models say."""
 
     runtime: str = ""
     code_type: str = ""
@@ -64,10 +68,16 @@ class FunctionCode(_Reply):
     digest: str = ""
     # Epoch seconds, or a time string: only compared for equality.
     last_modified: int | float | str = ""
-    func_code: FuncCode = FuncCode()
     depend_version_list: tuple[str, ...] = ()
     dependencies: tuple[AttachedDependency, ...] = ()
     code_encrypt_kms_key_id: str = ""
+
+
+class FunctionCode(FunctionConfig):
+    """The fields of `GET .../code` and of the `PUT .../code` reply used here: the config's
+    code fields, plus where the code is (`func_code.link`)."""
+
+    func_code: FuncCode = FuncCode()
 
 
 def functions_path(connection: Connection, urn: str = "") -> str:
@@ -83,20 +93,38 @@ def _get(ctx: Context, what: str, path: str) -> Any:
     )
 
 
-def read_code(ctx: Context, urn: str, suffix: str = "code") -> FunctionCode:
-    """`GET .../{urn}/code` (or `/config`), checked."""
-    reply = _get(
-        ctx,
-        f"Reading the {suffix} of '{name_of(urn)}'",
-        f"{functions_path(ctx.functiongraph, urn)}/{suffix}",
-    )
+def _checked(model: type[M], reply: Any, what: str, urn: str) -> M:
     try:
-        return FunctionCode.model_validate(reply)
+        return model.model_validate(reply)
     except ValidationError:
         raise ActionError(
-            f"FunctionGraph's {suffix} reply for function '{name_of(urn)}' is not in the "
+            f"FunctionGraph's {what} reply for function '{name_of(urn)}' is not in the "
             "documented form; nothing was changed on it"
         ) from None
+
+
+def read_config(ctx: Context, urn: str) -> FunctionConfig:
+    """`GET .../{urn}/config`, checked."""
+    path = f"{functions_path(ctx.functiongraph, urn)}/config"
+    return _checked(
+        FunctionConfig, _get(ctx, f"Reading the config of '{name_of(urn)}'", path), "config", urn
+    )
+
+
+def read_code(ctx: Context, urn: str) -> FunctionCode:
+    """`GET .../{urn}/code`, checked."""
+    path = f"{functions_path(ctx.functiongraph, urn)}/code"
+    return _checked(
+        FunctionCode, _get(ctx, f"Reading the code of '{name_of(urn)}'", path), "code", urn
+    )
+
+
+def update_code(ctx: Context, urn: str, body: bytes) -> FunctionCode:
+    """One `PUT .../{urn}/code`, not retried: whether to send it again depends on what the
+    function holds then, which only the caller can judge. Its reply, checked."""
+    path = f"{functions_path(ctx.functiongraph, urn)}/code"
+    reply = client.exchange(ctx.session, ctx.functiongraph, "PUT", path, body=body).document
+    return _checked(FunctionCode, reply, "update", urn)
 
 
 def list_functions(ctx: Context) -> list[dict[str, Any]]:
