@@ -96,7 +96,7 @@ def test_each_code_type_is_attached_with_its_code_byte_identical(
         assert "file" not in put.json["func_code"]
         # Read before publishing, and again right before the PUT, which deploys the object
         # as it is then.
-        first, read = calls(emulator, "GET", f"/{BUCKET}/releases/code.zip")
+        _, read = calls(emulator, "GET", f"/{BUCKET}/releases/code.zip")
     else:
         assert base64.b64decode(put.json["func_code"]["file"]) == code
         [read] = calls(emulator, "GET", f"/{emulator.code_bucket}/")

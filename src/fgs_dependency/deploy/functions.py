@@ -10,7 +10,6 @@ from ..github import runner
 from ..huaweicloud import dependencies, function_api
 from ..huaweicloud.dependencies import DependencyVersion
 from ..huaweicloud.function_api import (
-    AttachedDependency,
     Context,
     FunctionCode,
     read_code,
@@ -18,9 +17,9 @@ from ..huaweicloud.function_api import (
 )
 from ..huaweicloud.retry import backoff, with_retries
 from ..inputs.urns import name_of
-from . import decide
+from . import decide, readback
 from .attachment import AttachError, Attachment, FunctionFailed
-from .function_state import changes, described, label, labels, same_code, state_text
+from .function_state import changes, described, labels, state_text
 from .precheck import Target, check_can_attach
 from .restore import restore
 from .update import Code, Update, build
@@ -206,9 +205,9 @@ def _judge(
     decision = decide.after_update(base, update.wanted, reply, now, version.id, ours)
     known = described(base, reply, now)
     if decision.action == "done":
-        _tell_others(name, update, now, ours, known)
+        readback.tell_others(name, update, now, ours, known)
         return _outcome(urn, base, now, version.id)
-    problems = _problems(now, update, version, ours, known)
+    problems = readback.problems(now, update, version, ours, known)
     if decision.action == "restore":
         what, final = restore(ctx, urn, base, reply, code, kms_key_id)
     else:
@@ -219,56 +218,6 @@ def _judge(
         f"({'; '.join(problems)}); {what}. Run the job again.",
         _outcome(urn, base, final, version.id, failed=True),
     )
-
-
-def _tell_others(
-    name: str,
-    update: Update,
-    now: FunctionCode,
-    ours: set[str],
-    known: dict[str, AttachedDependency],
-) -> None:
-    """What others changed after this run's update, which stays as they left it."""
-    added = [i for i in now.depend_version_list if i not in update.wanted and i not in ours]
-    removed = [i for i in update.wanted if i not in now.depend_version_list]
-    lines = []
-    if added:
-        what = ", ".join(label(i, known) for i in added)
-        lines.append(f"Function '{name}': also holds {what}, added by someone else meanwhile; kept")
-    if removed:
-        what = ", ".join(label(i, known) for i in removed)
-        lines.append(
-            f"Function '{name}': {what}, which this run kept, was removed by someone else "
-            "after this run's update; left so"
-        )
-    if not same_code(now, update.base):
-        lines.append(
-            f"Function '{name}': its code was replaced by someone else after this run's "
-            "update; kept"
-        )
-    runner.untrusted(lines)
-
-
-def _problems(
-    now: FunctionCode,
-    update: Update,
-    version: DependencyVersion,
-    ours: set[str],
-    known: dict[str, AttachedDependency],
-) -> list[str]:
-    held = now.depend_version_list
-    problems = []
-    if version.id not in held:
-        problems.append(f"{version.name} {version.version} is not on it")
-    old = [i for i in held if i in ours and i != version.id]
-    if old:
-        problems.append(f"it still holds {', '.join(label(i, known) for i in old)}")
-    lost = [i for i in update.wanted if i != version.id and i not in held]
-    if lost:
-        problems.append(f"it lacks {', '.join(label(i, known) for i in lost)}, which this run kept")
-    if not same_code(now, update.base):
-        problems.append("its code is not the code this run sent")
-    return problems
 
 
 def attach_all(ctx: Context, targets: list[Target], version: DependencyVersion) -> list[Attachment]:
