@@ -1,7 +1,7 @@
 """What a function holds, as two reads of it compare: FunctionGraph has no precondition on
 updates, so every race is found by reading and comparing."""
 
-from ..huaweicloud.function_api import AttachedDependency, FunctionCode, FunctionConfig
+from ..huaweicloud.function_api import AttachedDependency, CodeState
 
 # The fields that say which code the function runs.
 _CODE_FIELDS = ("digest", "code_type", "code_url", "code_filename")
@@ -15,16 +15,16 @@ def label(entry: str, known: dict[str, AttachedDependency]) -> str:
     return f"{found.name} {found.version}" if found.version is not None else found.name
 
 
-def described(*codes: FunctionConfig) -> dict[str, AttachedDependency]:
+def described(*codes: CodeState) -> dict[str, AttachedDependency]:
     return {d.id: d for code in codes for d in code.dependencies}
 
 
-def labels(code: FunctionConfig, *more: FunctionConfig) -> tuple[str, ...]:
+def labels(code: CodeState, *more: CodeState) -> tuple[str, ...]:
     known = described(*more, code)
     return tuple(label(i, known) for i in code.depend_version_list)
 
 
-def changes(before: FunctionConfig, now: FunctionConfig) -> list[str]:
+def changes(before: CodeState, now: CodeState) -> list[str]:
     """What differs between two reads of a function: its code (digest), its update time
     (last_modified) and its dependency list, each named."""
     found = []
@@ -38,16 +38,16 @@ def changes(before: FunctionConfig, now: FunctionConfig) -> list[str]:
     return found
 
 
-def same_code(a: FunctionConfig, b: FunctionConfig) -> bool:
+def same_code(a: CodeState, b: CodeState) -> bool:
     return all(getattr(a, field) == getattr(b, field) for field in _CODE_FIELDS)
 
 
-def holds(state: FunctionConfig, code_of: FunctionConfig, dependencies: list[str]) -> bool:
+def holds(state: CodeState, code_of: CodeState, dependencies: list[str]) -> bool:
     """Whether `state` runs the code of `code_of` with exactly `dependencies`."""
     return same_code(state, code_of) and set(state.depend_version_list) == set(dependencies)
 
 
-def untouched(reply: FunctionCode, now: FunctionConfig) -> bool:
+def untouched(reply: CodeState, now: CodeState) -> bool:
     """Whether `now` is still exactly what the update that replied `reply` produced: the
     same update time, dependency list and code digest (UpdateFunctionCode's reply carries
     all three), so nobody has changed the function since."""
@@ -58,7 +58,7 @@ def untouched(reply: FunctionCode, now: FunctionConfig) -> bool:
     )
 
 
-def state_text(code: FunctionConfig, sent: FunctionConfig) -> str:
+def state_text(code: CodeState, sent: CodeState) -> str:
     """What is on a function now, for a message: its dependencies, and whether its code is
     still the code this run sent."""
     listed = ", ".join(labels(code, sent)) or "none"

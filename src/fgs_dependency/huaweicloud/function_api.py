@@ -57,9 +57,9 @@ class FuncCode(_Reply):
     link: str = ""
 
 
-class FunctionConfig(_Reply):
-    """The fields of `GET .../config` used here. It carries no `func_code`: the address of
-    the code is only in `GET .../code` (FunctionCode), as Huawei's SDK models say."""
+class CodeState(_Reply):
+    """What both `GET .../config` and `GET .../code` say about the code and dependencies a
+    function has: what two reads of a function are compared by."""
 
     runtime: str = ""
     code_type: str = ""
@@ -70,12 +70,18 @@ class FunctionConfig(_Reply):
     last_modified: int | float | str = ""
     depend_version_list: tuple[str, ...] = ()
     dependencies: tuple[AttachedDependency, ...] = ()
+
+
+class FunctionConfig(CodeState):
+    """The fields of `GET .../config` used here. It carries no `func_code`: the address of
+    the code is only in `GET .../code` (FunctionCode), as Huawei's SDK models say."""
+
     code_encrypt_kms_key_id: str = ""
 
 
-class FunctionCode(FunctionConfig):
-    """The fields of `GET .../code` and of the `PUT .../code` reply used here: the config's
-    code fields, plus where the code is (`func_code.link`)."""
+class FunctionCode(CodeState):
+    """The fields of `GET .../code` and of the `PUT .../code` reply used here: where the
+    code is (`func_code.link`), besides the state."""
 
     func_code: FuncCode = FuncCode()
 
