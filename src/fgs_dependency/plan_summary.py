@@ -34,7 +34,7 @@ def render_plan(plan: Plan, name: str) -> str:
             for c in plan.functions
         ]
         parts += [
-            report.heading("Functions: before -> after", 5),
+            report.heading("Functions (planned)", 4),
             report.table(["Function", "Before", "After"], rows),
         ]
     if plan.keep_versions:
@@ -42,7 +42,7 @@ def render_plan(plan: Plan, name: str) -> str:
         fates += [(str(r.number), f"{r.fate} ({r.reason})") for r in plan.kept]
         fates.sort(key=lambda row: int(row[0]))
         parts += [
-            report.heading("Versions (keep-versions)", 5),
+            report.heading("Versions (planned)", 4),
             report.table(["Version", "What would happen"], fates)
             if fates
             else "No version to consider.\n\n",

@@ -185,6 +185,8 @@ def _retirement(
         if f"{version.name} {number}" in dropped:
             reason += "; if only the functions in 'functions' do, the real run deletes it"
         kept.append(retention.Retired(number, "kept: in use", reason))
+    if new:  # it does not exist yet: the headline says it
+        kept = [r for r in kept if r.number != current.version]
     return tuple(deletions), tuple(sorted(kept, key=lambda r: r.number))
 
 
