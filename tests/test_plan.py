@@ -191,4 +191,3 @@ def test_a_plan_needs_what_a_publish_needs(workspace: Path, tmp_path: Path) -> N
     run = run_action(workspace, inputs, tmp=tmp_path)
     assert run.returncode == 1
     assert any("Input 'region'" in e for e in run.errors), run.errors
-
