@@ -31,7 +31,11 @@ BAD_VALUES = [
     ("endpoint", "https://example.com:notaport", "is not a URL"),
     ("prefix", "../outside", "no '..'"),
     ("prefix", "a\\b", "backslashes"),
-    ("dry-run", "yes", "must be true or false"),
+    (
+        "dry-run",
+        "yes",
+        "must be true (build and check the package, offline), false (publish), or plan",
+    ),
     ("timeout", "soon", "seconds from 1 to 3600"),
     ("timeout", "0", "seconds from 1 to 3600"),
     ("path", "../elsewhere", "leads outside the workspace"),

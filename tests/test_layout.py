@@ -21,9 +21,10 @@ ALLOWED: dict[str, set[str]] = {
     "deploy": {"errors", "github", "inputs", "packaging", "huaweicloud"},
     "outputs": {"errors", "github", "inputs", "packaging", "huaweicloud", "deploy"},
     "summary": {"errors", "github", "inputs", "packaging", "huaweicloud", "deploy", "outputs"},
+    "plan_summary": {"errors", "github", "inputs", "packaging", "huaweicloud", "deploy"},
     "__main__": {
         *("errors", "github", "inputs", "packaging", "huaweicloud", "deploy", "outputs"),
-        "summary",
+        *("summary", "plan_summary"),
     },
     "__init__": set(),
 }

@@ -12,7 +12,6 @@ if __name__ == "__main__":
     gc.disable()
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
-import functools
 import signal
 import sys
 import tempfile
@@ -21,9 +20,11 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from . import packaging, summary
+from . import packaging, plan_summary, summary
+from .deploy import offline
 from .deploy.attachment import AfterPublishing
 from .deploy.rollout import Deployed, deploy
+from .deploy.route import choose_route
 from .errors import ActionError, Cancelled, InputError, InputErrors
 from .github import report, runner
 from .inputs import runtimes
@@ -98,30 +99,12 @@ def publish_package(inputs: Inputs, package: Package | None) -> tuple["Outcome",
     import requests
 
     from .deploy import precheck, publish
-    from .huaweicloud import client, function_api, signin
+    from .deploy.connection import connect
 
     # Chosen before signing in, so that what cannot be sent is refused before any request.
-    route = publish.choose_route(inputs, package, signed=inputs.sign_in == "aksk")
+    route = choose_route(inputs, package, signed=inputs.sign_in == "aksk")
     with requests.Session() as session:
-        credentials, project_id = signin.sign_in(session, inputs)
-        destination = publish.Destination(
-            functiongraph=client.Connection(
-                endpoint=inputs.api_endpoint,
-                credentials=credentials,
-                timeout=inputs.timeout,
-                project_id=project_id,
-            ),
-            obs_endpoint=inputs.obs_api_endpoint,
-            obs_keys=lambda: signin.obs_keys(session, inputs, credentials),
-        )
-        context = function_api.Context(
-            session=session,
-            functiongraph=destination.functiongraph,
-            obs_endpoint=destination.obs_endpoint,
-            # Once per run: with a token, each call would ask IAM for new temporary keys.
-            obs_keys=functools.cache(destination.obs_keys),
-            retries=inputs.retries,
-        )
+        destination, context = connect(session, inputs)
         targets = precheck.prepare(
             context, inputs.functions, inputs.runtime, inputs.name, inputs.legacy_api
         )
@@ -161,14 +144,24 @@ def run_action(inputs: Inputs) -> None:
         check_fit(inputs, package)
     outcome: Outcome | None = None
     deployed = Deployed()
-    if not inputs.dry_run:
+    section = ""
+    plan_json = ""
+    if inputs.plan:
+        from .deploy.plan import make_plan  # signs in: loads requests
+
+        plan = make_plan(inputs, package)
+        section, plan_json = plan_summary.render_plan(plan, inputs.name), plan.as_json()
+    elif inputs.dry_run:
+        section = plan_summary.render_dry_run(offline.check(inputs, package))
+    else:
         outcome, deployed = publish_package(inputs, package)
-    outputs = make_outputs(package, outcome, inputs.legacy_api, deployed).as_dict()
+    outputs = make_outputs(package, outcome, inputs.legacy_api, deployed, plan_json).as_dict()
     title = outputs_title(inputs.name, outcome, inputs.legacy_api)
     runner.set_outputs(outputs)
     if outcome is None:
         runner.info(title)
-    runner.append_summary(summary.render(title, inputs.runtime, package, outcome, deployed))
+    rendered = summary.render(title, inputs.runtime, package, outcome, deployed)
+    runner.append_summary(rendered + section)
     if deployed.failure is not None:
         raise AfterPublishing(deployed.failure)
 

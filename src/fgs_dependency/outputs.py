@@ -5,13 +5,12 @@ import json
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
+from .deploy.route import ROUTES as ROUTES  # summary.py names the routes too
 from .packaging.package import Package
 
 if TYPE_CHECKING:
     from .deploy.publish import Outcome
     from .deploy.rollout import Deployed
-
-ROUTES = {"zip": "inline (base64 in the request)", "obs": "through OBS", "link": "depend-link"}
 
 
 @dataclass(frozen=True)
@@ -31,15 +30,21 @@ class Outputs:
     package_path: str
     package_md5: str
     file_count: str
+    plan: str
 
     def as_dict(self) -> dict[str, str]:
         return asdict(self)
 
 
 def outputs(
-    package: Package | None, outcome: "Outcome | None", legacy_api: bool, deployed: "Deployed"
+    package: Package | None,
+    outcome: "Outcome | None",
+    legacy_api: bool,
+    deployed: "Deployed",
+    plan: str = "",
 ) -> Outputs:
-    """The outputs of a run that published `outcome`, or of a dry run (None)."""
+    """The outputs of a run that published `outcome`, or of a dry run (None); `plan`: the
+    JSON of `dry-run: plan`'s plan."""
     deleted = [r.number for r in deployed.retired if r.fate == "deleted"]
     common = {
         "updated_functions": json.dumps([a.urn for a in deployed.attachments if a.updated]),
@@ -47,6 +52,7 @@ def outputs(
         "package_path": str(package.path) if package else "",
         "package_md5": package.md5 if package else "",
         "file_count": str(package.file_count) if package else "",
+        "plan": plan,
     }
     if outcome is None:
         return Outputs(

@@ -18,11 +18,12 @@ from ..huaweicloud.dependencies import DependencyVersion
 from ..huaweicloud.retry import with_retries
 from ..inputs.choices import Route
 from ..inputs.settings import Inputs
-from ..packaging.package import INLINE_LIMIT, Package
+from ..packaging.package import Package
 
-# The API gateway refuses AK/SK-signed requests with bodies over 12 MB.
-SIGNED_BODY_LIMIT = 12 * 1024 * 1024
-OBS_LIMIT = 300 * 1024 * 1024
+# The route is chosen without requests (a dry run chooses it too); named here as before.
+from .route import choose_route as choose_route
+from .route import inline_body
+
 # Objects the action uploads for itself: one per content, so a re-run reuses the key.
 OBS_KEY_PREFIX = "fgs-dependency-action"
 
@@ -39,55 +40,6 @@ class Outcome:
     version: DependencyVersion
     skipped: bool
     route: Route
-
-
-def _mib(size: int) -> str:
-    return f"{size / 1024 / 1024:.1f} MiB"
-
-
-def choose_route(request: Inputs, package: Package | None, signed: bool) -> Route:
-    """'link', 'zip' or 'obs'; refuses, before anything is sent, what no route can carry."""
-    if package is None:
-        return "link"
-    if package.size > OBS_LIMIT:
-        raise ActionError(
-            f"The zip is {_mib(package.size)}; FunctionGraph takes at most 300 MiB even through "
-            "OBS. Leave files out with 'exclude' (tests, docs, source maps)."
-        )
-    # The exact body an inline create sends: its description alone can add 3 KiB (512
-    # characters, each up to six bytes as a JSON escape).
-    body_size = len(inline_body(request, package))
-    problem = None
-    if package.size > INLINE_LIMIT:
-        problem = f"the zip is {_mib(package.size)}, over the 40 MiB FunctionGraph takes inline"
-    elif signed and body_size > SIGNED_BODY_LIMIT:
-        problem = (
-            f"the zip is {_mib(package.size)}: with it as base64 the request would be "
-            f"{_mib(body_size)}, over the 12 MiB the API gateway takes from AK/SK-signed "
-            "requests (a zip of about 8.9 MiB)"
-        )
-    if request.depend_type == "obs":
-        return "obs"
-    if problem is None:
-        return "zip"
-    if request.depend_type == "auto" and request.obs_bucket:
-        runner.info(f"Sending the package through OBS: {problem}")
-        return "obs"
-    fixes = "set 'obs-bucket' to send it through OBS"
-    if signed and package.size <= INLINE_LIMIT:
-        fixes += ", or sign in with 'auth-token' or 'iam-user' (up to 40 MiB inline)"
-    raise ActionError(f"The package cannot be sent: {problem}. To fix it, {fixes}.")
-
-
-def inline_body(request: Inputs, package: Package) -> JsonWithFile:
-    """The create request that carries the zip itself: what choose_route measures is what
-    publish sends."""
-    return dependencies.inline_body(
-        name=request.name,
-        runtime=request.runtime,
-        description=request.description,
-        zip_path=package.path,
-    )
 
 
 def _shown(value: str) -> str:
@@ -120,6 +72,38 @@ def _matches(version: DependencyVersion, package: Package | None, runtime: str) 
     return package is None or version.etag.lower() == package.md5
 
 
+def existing_versions(
+    session: requests.Session, connection: Connection, request: Inputs
+) -> list[DependencyVersion]:
+    """Every version of the dependency named `request.name` (after `api: legacy`, every
+    dependency of that name): read only."""
+    if request.legacy_api:
+        return with_retries(
+            "Listing the dependencies",
+            lambda: dependencies.list_named(session, connection, request.name),
+            request.retries,
+        )
+    return with_retries(
+        "Listing the dependency's versions",
+        lambda: dependencies.versions_named(session, connection, request.name),
+        request.retries,
+    )
+
+
+def reusable(
+    before: list[DependencyVersion], request: Inputs, package: Package | None
+) -> DependencyVersion | None:
+    """The version `if-unchanged: skip` reuses instead of publishing: the newest of this
+    runtime (in a matrix the newest overall is another job's), when it holds the package."""
+    if request.if_unchanged != "skip" or package is None:
+        return None
+    newest = dependencies.newest_of(before, request.runtime)
+    if newest is None or not _matches(newest, package, request.runtime):
+        return None
+    _check_describes(newest, request)
+    return newest
+
+
 def publish(
     session: requests.Session,
     destination: Destination,
@@ -133,27 +117,14 @@ def publish(
     retries = request.retries
 
     def versions_now() -> list[DependencyVersion]:
-        if request.legacy_api:
-            return with_retries(
-                "Listing the dependencies",
-                lambda: dependencies.list_named(session, connection, request.name),
-                retries,
-            )
-        return with_retries(
-            "Listing the dependency's versions",
-            lambda: dependencies.versions_named(session, connection, request.name),
-            retries,
-        )
+        return existing_versions(session, connection, request)
 
     # What exists before this run sends anything: the base for skipping, and what a
     # version found after a lost reply must not be.
     before = versions_now()
-    # Of this runtime only: in a matrix the newest version overall is another job's.
-    newest = dependencies.newest_of(before, request.runtime)
-    skip = request.if_unchanged == "skip" and package is not None
-    if skip and newest and _matches(newest, package, request.runtime):
-        _check_describes(newest, request)
-        return Outcome(newest, skipped=True, route=route)
+    same = reusable(before, request, package)
+    if same is not None:
+        return Outcome(same, skipped=True, route=route)
     existing = {v.id for v in before}
 
     def stored_by_this_run() -> DependencyVersion | None:

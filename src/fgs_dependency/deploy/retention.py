@@ -7,7 +7,7 @@ to other jobs of a matrix and are never touched.
 
 A failed deletion is a warning: the publish it follows has succeeded."""
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -62,13 +62,17 @@ def _published_versions(ctx: Context, urn: str) -> list[str]:
     return sorted(n for n in names if isinstance(n, str) and n and n != "latest")
 
 
-def versions_in_use(ctx: Context) -> set[str]:
+def versions_in_use(ctx: Context, switched: Mapping[str, set[str]] | None = None) -> set[str]:
     """Dependency version ids used by any function, latest or published. There is no
-    reverse lookup: every function's configurations are read."""
+    reverse lookup: every function's configurations are read. `switched`: functions (by
+    URN) whose latest would hold these ids instead (a plan's prediction)."""
     in_use: set[str] = set()
     for function in list_functions(ctx):
         urn = bare_urn(function["func_urn"])
-        in_use.update(read_config(ctx, urn).depend_version_list)
+        if switched is not None and urn in switched:
+            in_use.update(switched[urn])
+        else:
+            in_use.update(read_config(ctx, urn).depend_version_list)
         for published in _published_versions(ctx, urn):
             in_use.update(read_config(ctx, f"{urn}:{published}").depend_version_list)
     return in_use

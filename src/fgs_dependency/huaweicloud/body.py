@@ -1,4 +1,5 @@
-"""The create-version request body, produced from the zip on disk in chunks.
+"""The create-version request bodies, the zip's produced from the file on disk in chunks.
+(No requests here: a dry run measures the body it would send.)
 
 FunctionGraph wants the zip base64-encoded inside a JSON document. Built naively that
 costs four to five times the zip in memory; here the JSON around the zip is fixed text
@@ -57,6 +58,25 @@ def file_chunks(path: Path) -> Iterator[bytes]:
     with path.open("rb") as source:
         while chunk := source.read(_RAW_CHUNK):
             yield chunk
+
+
+def _fields(name: str, runtime: str, description: str) -> dict[str, str]:
+    fields = {"runtime": runtime, "name": name}
+    if description:
+        fields["description"] = description
+    return fields
+
+
+def inline_body(*, name: str, runtime: str, description: str, zip_path: Path) -> JsonWithFile:
+    """A create request carrying the zip itself, base64-encoded."""
+    fields = {"depend_type": "zip", **_fields(name, runtime, description)}
+    return JsonWithFile(fields=fields, file_field="depend_file", file=zip_path)
+
+
+def link_body(*, name: str, runtime: str, description: str, link: str) -> bytes:
+    """A create request naming a zip in OBS."""
+    fields = {"depend_type": "obs", "depend_link": link, **_fields(name, runtime, description)}
+    return json.dumps(fields).encode()
 
 
 class BodyReader:

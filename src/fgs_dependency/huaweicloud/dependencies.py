@@ -1,8 +1,6 @@
 """FunctionGraph's dependency API: create a version, find a dependency, list its versions."""
 
-import json
 from email.utils import parsedate_to_datetime
-from pathlib import Path
 from typing import Annotated, Any
 
 import requests
@@ -10,7 +8,11 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from ..errors import ActionError
 from . import paging
+
+# The bodies live in body.py, which a dry run imports without requests.
 from .body import JsonWithFile
+from .body import inline_body as inline_body
+from .body import link_body as link_body
 from .client import Connection, exchange
 
 _ID = r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$"
@@ -51,25 +53,6 @@ def newest_of(versions: list["DependencyVersion"], runtime: str) -> "DependencyV
     mine = [v for v in versions if v.runtime == runtime]
     # On a tie the later one listed (reversed: max keeps the first of equals).
     return max(reversed(mine), key=lambda v: (v.last_modified or 0, v.version or 0), default=None)
-
-
-def _fields(name: str, runtime: str, description: str) -> dict[str, str]:
-    fields = {"runtime": runtime, "name": name}
-    if description:
-        fields["description"] = description
-    return fields
-
-
-def inline_body(*, name: str, runtime: str, description: str, zip_path: Path) -> JsonWithFile:
-    """A create request carrying the zip itself, base64-encoded."""
-    fields = {"depend_type": "zip", **_fields(name, runtime, description)}
-    return JsonWithFile(fields=fields, file_field="depend_file", file=zip_path)
-
-
-def link_body(*, name: str, runtime: str, description: str, link: str) -> bytes:
-    """A create request naming a zip in OBS."""
-    fields = {"depend_type": "obs", "depend_link": link, **_fields(name, runtime, description)}
-    return json.dumps(fields).encode()
 
 
 def create_version(

@@ -9,3 +9,5 @@ IfUnchanged = Literal["skip", "publish"]
 SignInMethod = Literal["aksk", "token", "iam", "keyless"]
 # How the package reaches FunctionGraph: inline, uploaded to OBS, or a zip already in OBS.
 Route = Literal["zip", "obs", "link"]
+# 'dry-run': publish (false), build and check offline (true), or sign in and read (plan).
+DryRun = Literal["false", "true", "plan"]

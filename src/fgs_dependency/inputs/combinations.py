@@ -126,6 +126,12 @@ def check_publishing(
             "publishing needs the region (or HUAWEI_CLOUD_REGION), e.g. cn-north-4; "
             "or set dry-run: true to only build the package",
         )
+    return check_signing_in(credentials=credentials, oidc_audience=oidc_audience)
+
+
+def check_signing_in(*, credentials: Mapping[str, str], oidc_audience: str) -> SignInMethod:
+    """The one way to sign in the credential inputs give (checked in a dry run given any,
+    since the route depends on it)."""
     method = sign_in_method(credentials)  # raises when not exactly one way is complete
     if oidc_audience != DEFAULT_OIDC_AUDIENCE and not credentials.get("identity-provider"):
         raise InputConflict(

@@ -2,9 +2,10 @@
 
 The runner passes each `with:` value as `INPUT_<NAME>` (upper case, hyphens kept),
 untrimmed, and an empty string for every declared input left unset. The rules each input
-follows are in input_rules.py, those across inputs in input_combinations.py.
+follows are in rules.py (and build_rules.py), those across inputs in combinations.py.
 """
 
+import contextlib
 from pathlib import Path
 from typing import Annotated, Any, Self
 
@@ -21,15 +22,16 @@ from pydantic import (
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 from ..errors import ActionError, InputConflict, InputError, InputErrors
+from . import build_rules, runtimes
 from . import rules as rule
-from . import runtimes
-from .choices import Api, DependType, IfUnchanged, SignInMethod
+from .choices import Api, DependType, DryRun, IfUnchanged, SignInMethod
 from .combinations import (
     DEFAULT_OIDC_AUDIENCE,
     check_deploying,
     check_publishing,
     check_requirements,
     check_sending,
+    check_signing_in,
     check_source,
 )
 
@@ -113,7 +115,7 @@ class Inputs(BaseSettings):
     allow_mismatched_modules: Annotated[bool, BeforeValidator(rule.boolean)] = _in(
         "allow-mismatched-modules", False
     )
-    dry_run: Annotated[bool, BeforeValidator(rule.boolean)] = _in("dry-run", False)
+    dry_run_mode: Annotated[DryRun, BeforeValidator(rule.dry_run)] = _in("dry-run", "false")
     timeout: Annotated[float, BeforeValidator(rule.timeout)] = _in("timeout", 60.0)
     if_unchanged: Annotated[IfUnchanged, BeforeValidator(rule.if_unchanged)] = _in(
         "if-unchanged", "skip"
@@ -126,12 +128,14 @@ class Inputs(BaseSettings):
         "keep-versions", None
     )
     requirements: Text = _in("requirements", "")
-    platform: Annotated[Text, AfterValidator(rule.platform)] = _in(
-        "platform", rule.DEFAULT_PLATFORM
+    platform: Annotated[Text, AfterValidator(build_rules.platform)] = _in(
+        "platform", build_rules.DEFAULT_PLATFORM
     )
     # Secrets: an index URL may carry a user and password (or a token).
-    index_url: Annotated[Secret, AfterValidator(rule.index_urls)] = _in("index-url", SecretStr(""))
-    extra_index_url: Annotated[Secret, AfterValidator(rule.index_urls)] = _in(
+    index_url: Annotated[Secret, AfterValidator(build_rules.index_urls)] = _in(
+        "index-url", SecretStr("")
+    )
+    extra_index_url: Annotated[Secret, AfterValidator(build_rules.index_urls)] = _in(
         "extra-index-url", SecretStr("")
     )
     allow_source: Annotated[bool, BeforeValidator(rule.boolean)] = _in("allow-source", False)
@@ -143,7 +147,7 @@ class Inputs(BaseSettings):
         None, validation_alias="SOURCE_DATE_EPOCH"
     )
 
-    # Decided once, when the inputs are read; None for a dry run.
+    # Decided once, when the inputs are read; None for a dry run given no credentials.
     _sign_in: SignInMethod | None = PrivateAttr(None)
 
     @model_validator(mode="after")
@@ -180,12 +184,18 @@ class Inputs(BaseSettings):
                 *(["allow-source"] if self.allow_source else []),
             ],
         )
-        if not self.dry_run:
+        credentials = self._credentials()
+        if self.dry_run_mode != "true":
             self._sign_in = check_publishing(
-                region=self.region,
-                credentials=self._credentials(),
-                oidc_audience=self.oidc_audience,
+                region=self.region, credentials=credentials, oidc_audience=self.oidc_audience
             )
+        else:
+            # Offline, but the sign-in kind decides the route. Credentials a pull request from
+            # a fork gets only in part (its secrets are empty) leave the kind unknown.
+            with contextlib.suppress(InputConflict):
+                self._sign_in = check_signing_in(
+                    credentials=credentials, oidc_audience=self.oidc_audience
+                )
         return self
 
     def _credentials(self) -> dict[str, str]:
@@ -206,6 +216,22 @@ class Inputs(BaseSettings):
         if self._sign_in is None:
             raise ActionError("A dry run does not sign in")
         return self._sign_in
+
+    @property
+    def sign_in_given(self) -> SignInMethod | None:
+        """The way to authenticate, or None in a dry run not given one complete way (a pull
+        request from a fork gets no secrets)."""
+        return self._sign_in
+
+    @property
+    def dry_run(self) -> bool:
+        """Nothing is published: 'dry-run' is true or plan."""
+        return self.dry_run_mode != "false"
+
+    @property
+    def plan(self) -> bool:
+        """'dry-run: plan': sign in and read what a run would do, writing nothing."""
+        return self.dry_run_mode == "plan"
 
     @property
     def api_endpoint(self) -> str:
@@ -249,7 +275,7 @@ class Inputs(BaseSettings):
         """What the index URLs carry that must never be shown: masked, and starred out of
         uv's messages."""
         urls = [self.index_url.get_secret_value(), *self.extra_index_urls]
-        return [secret for url in urls for secret in rule.url_credentials(url)]
+        return [secret for url in urls for secret in build_rules.url_credentials(url)]
 
 
 def _input_name(loc: tuple[int | str, ...]) -> str:
