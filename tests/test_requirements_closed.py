@@ -9,9 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from elf_files import glibc_object, musl_object
 from helpers import make_tree
 from test_requirements import build, error_text, zip_of
-from wheelhouse import Index, build_wheelhouse, serve_index, sha256_of
+from wheelhouse import Index, build_wheelhouse, serve_index, sha256_of, wheel_bytes
 
 SECRET = "sk-the-secret-key-value"
 
@@ -162,3 +163,26 @@ def test_an_unreachable_index_in_the_file_is_named(workspace: Path, tmp_path: Pa
     error = error_text(build(workspace, tmp_path, text, ""))
     assert "index http://127.0.0.1:9/simple, named on line 1 of 'requirements.txt'" in error
     assert "could not be reached" in error
+
+
+def test_the_glibc_an_installed_wheel_needs_is_checked(workspace: Path, tmp_path: Path) -> None:
+    """A wheel tagged manylinux2014 whose library needs GLIBC_2.28 (a mislabelled build): a
+    warning naming it with the default platform, and the summary says what is needed; a
+    musl-linked module in a wheel tagged for glibc is refused."""
+    house = tmp_path / "house"
+    house.mkdir()
+    tag = "cp39-cp39-manylinux_2_17_x86_64.manylinux2014_x86_64"
+    (house / f"needsnew-1.0-{tag}.whl").write_bytes(
+        wheel_bytes("needsnew", "1.0", tag, {"needsnew/_c.so": glibc_object("2.28")})
+    )
+    (house / f"muslinside-1.0-{tag}.whl").write_bytes(
+        wheel_bytes("muslinside", "1.0", tag, {"muslinside/_c.so": musl_object()})
+    )
+    with serve_index(house) as own:
+        run = build(workspace, tmp_path / "glibc", "needsnew\n", own.url)
+        refused = build(workspace, tmp_path / "musl", "muslinside\n", own.url)
+    assert run.returncode == 0, run.log
+    [warning] = run.warnings
+    assert "needsnew/_c.so (GLIBC_2.28)" in warning
+    assert "| highest glibc needed | `GLIBC_2.28 (needsnew/_c.so)` |" in run.summary
+    assert "muslinside/_c.so (linked against musl libc" in error_text(refused)
