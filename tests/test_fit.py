@@ -8,6 +8,7 @@ import sysconfig
 from pathlib import Path
 
 import pytest
+from elf_files import glibc_object, musl_object
 from fgs_emulator import Emulator
 from helpers import make_tree, publish_inputs, run_action
 
@@ -168,3 +169,67 @@ def test_platform_names_the_processor_a_folder_is_checked_against(
     x86 = dry_run(workspace, tmp_path / "x86", "Python3.9")
     assert x86.returncode == 1
     assert "cannot load on Python3.9 (x86_64)" in x86.errors[0]
+
+
+# The C library each ELF file needs, read from the file itself (tests/elf_files.py).
+
+
+@pytest.mark.parametrize(
+    ("runtime", "name"),
+    [
+        ("Python3.12", "fast.cpython-312-x86_64-linux-gnu.so"),  # named for glibc, linked to musl
+        ("Python3.9", "fast.libs/libz-1a2b.so.1.2.13"),
+        ("Node.js20.15", "node_modules/n/build/Release/b.node"),
+    ],
+)
+def test_a_musl_linked_file_is_refused_whatever_its_name(
+    workspace: Path, tmp_path: Path, runtime: str, name: str
+) -> None:
+    make_tree(workspace / "deps", {name: musl_object()})
+    refused = dry_run(workspace, tmp_path / "refused", runtime)
+    assert refused.returncode == 1, refused.log
+    [error] = refused.errors
+    assert f"{name} (linked against musl libc; FunctionGraph runs glibc)" in error
+    allowed = dry_run(
+        workspace, tmp_path / "allowed", runtime, **{"allow-mismatched-modules": "true"}
+    )
+    assert allowed.returncode == 0, allowed.log
+    assert any(name in w and "Published anyway" in w for w in allowed.warnings), allowed.warnings
+
+
+def test_a_newer_glibc_than_the_given_platform_is_refused(workspace: Path, tmp_path: Path) -> None:
+    make_tree(workspace / "deps", {"lib/libnew.so.1": glibc_object("2.28"),
+                                   "lib/libold.so.1": glibc_object("2.17")})  # fmt: skip
+    run = dry_run(workspace, tmp_path / "2014", "Python3.9", platform="x86_64-manylinux2014")
+    assert run.returncode == 1, run.log
+    [error] = run.errors
+    assert "lib/libnew.so.1 (needs GLIBC_2.28, newer than x86_64-manylinux2014's glibc 2.17)" in (
+        error
+    )
+    assert "libold" not in error
+    # The platform that has it: published, and the summary says what the package needs.
+    newer = dry_run(workspace, tmp_path / "228", "Python3.9", platform="x86_64-manylinux_2_28")
+    assert newer.returncode == 0, newer.log
+    assert newer.warnings == []
+    assert "| highest glibc needed | `GLIBC_2.28 (lib/libnew.so.1)` |" in newer.summary
+
+
+def test_a_newer_glibc_than_the_default_platform_is_warned_of(
+    workspace: Path, tmp_path: Path
+) -> None:
+    """FunctionGraph does not publish its glibc: with the default platform a newer need may
+    still run, so it is said, naming the files, and not refused."""
+    make_tree(workspace / "deps", {"fast/_core.abi3.so": glibc_object("2.28", AARCH64),
+                                   "fast/_old.abi3.so": glibc_object("2.17", AARCH64)})  # fmt: skip
+    given = dry_run(workspace, tmp_path / "given", "Python3.12", platform="aarch64-manylinux2014")
+    assert given.returncode == 1, given.log
+    assert "fast/_core.abi3.so (needs GLIBC_2.28" in given.errors[0]
+    make_tree(workspace / "x86", {"fast/_core.abi3.so": glibc_object("2.28"),
+                                  "fast/_old.abi3.so": glibc_object("2.17")})  # fmt: skip
+    run = run_action(workspace, {"name": "deps", "runtime": "Python3.12", "path": "x86",
+                                 "dry-run": "true"}, tmp=tmp_path / "default")  # fmt: skip
+    assert run.returncode == 0, run.log
+    [warning] = run.warnings
+    assert "fast/_core.abi3.so (GLIBC_2.28)" in warning and "_old" not in warning
+    assert "glibc newer than 2.17" in warning and "'platform'" in warning
+    assert "| highest glibc needed | `GLIBC_2.28 (fast/_core.abi3.so)` |" in run.summary

@@ -14,6 +14,9 @@ installed):
 - `cextsdist` 1.0: an sdist only, with a C extension: its in-tree backend makes the wheel a
   compiler would, tagged for the interpreter that builds it (cpXY-cpXY-linux_<machine>), so no
   compiler is needed to show that such a wheel is refused.
+- `envsdist` 1.0: an sdist only, pure Python, whose build writes the environment it was
+  given into the wheel (envsdist/environ.json).
+- `mixed`: 1.0 as a py3-none-any wheel, 2.0 as an sdist only (a newer release without wheels).
 - `needsold` 1.0: needs `purelib<2`, which the index does not have (a resolution conflict).
 """
 
@@ -88,7 +91,7 @@ def wheel_bytes(
 BACKEND = """
 import base64, hashlib, os, sys, sysconfig, zipfile
 
-NAME, VERSION, COMPILED = {name!r}, {version!r}, {compiled!r}
+NAME, VERSION, COMPILED, RECORD = {name!r}, {version!r}, {compiled!r}, {record!r}
 
 
 def get_requires_for_build_wheel(config_settings=None):
@@ -106,6 +109,9 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
     tag = _tag()
     info = f"{{NAME}}-{{VERSION}}.dist-info"
     files = {{f"{{NAME}}/__init__.py": f"BUILT = {{tag!r}}\\n".encode()}}
+    if RECORD:  # what a build could read of the job: the whole environment it was given
+        import json
+        files[f"{{NAME}}/environ.json"] = json.dumps(dict(os.environ), sort_keys=True).encode()
     if COMPILED:  # what a compiler would leave: an extension module for this interpreter
         files[f"{{NAME}}/_speedups.so"] = b"\\x7fELF stand-in for " + tag.encode()
     meta = f"Metadata-Version: 2.1\\nName: {{NAME}}\\nVersion: {{VERSION}}\\n"
@@ -126,13 +132,13 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
 """
 
 
-def sdist_bytes(name: str, version: str, *, compiled: bool) -> bytes:
+def sdist_bytes(name: str, version: str, *, compiled: bool, record: bool = False) -> bytes:
     stem = f"{name}-{version}"
     files = {
         "pyproject.toml": '[build-system]\nrequires = []\nbuild-backend = "backend"\n'
         'backend-path = ["."]\n',
         "PKG-INFO": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
-        "backend.py": BACKEND.format(name=name, version=version, compiled=compiled),
+        "backend.py": BACKEND.format(name=name, version=version, compiled=compiled, record=record),
         f"{name}/__init__.py": "",
     }
     if compiled:
@@ -179,6 +185,11 @@ def build_wheelhouse(root: Path) -> Path:
     )
     dists["puresdist-1.0.tar.gz"] = sdist_bytes("puresdist", "1.0", compiled=False)
     dists["cextsdist-1.0.tar.gz"] = sdist_bytes("cextsdist", "1.0", compiled=True)
+    dists["envsdist-1.0.tar.gz"] = sdist_bytes("envsdist", "1.0", compiled=False, record=True)
+    dists["mixed-1.0-py3-none-any.whl"] = wheel_bytes(
+        "mixed", "1.0", "py3-none-any", {"mixed.py": "VERSION = '1.0'\n"}
+    )
+    dists["mixed-2.0.tar.gz"] = sdist_bytes("mixed", "2.0", compiled=False)
     for filename, data in dists.items():
         (root / filename).write_bytes(data)
     return root

@@ -81,6 +81,13 @@ def check_fit(inputs: Inputs, package: Package) -> None:
     for message in fit.layout_warnings(package.names, target):
         runner.warning(message)
     found = fit.misfits(package.path, package.names, target)
+    libc, warning = fit.libc_findings(
+        package.binaries, inputs.platform, platform_given=inputs.platform_given
+    )
+    named = {m.name for m in found}
+    found += [m for m in libc if m.name not in named]
+    if warning:
+        runner.warning(warning)
     if not found:
         return
     if not inputs.allow_mismatched_modules:

@@ -51,6 +51,10 @@ def render(
         }
     if package is not None and package.installed:
         facts["built for"] = package.target
+    # The C library the package's compiled files need (packaging/elf.py): on the function,
+    # a newer glibc than its runtime has fails at import with "GLIBC_x.y not found".
+    if package is not None and package.glibc_needed:
+        facts["highest glibc needed"] = package.glibc_needed
     parts = [report.heading(title), report.facts(facts)]
     if package is not None and package.installed:
         rows = [(i.name, i.version, i.tag) for i in package.installed]

@@ -267,6 +267,11 @@ class Inputs(BaseSettings):
         return bool(self.path)
 
     @property
+    def platform_given(self) -> bool:
+        """'platform' set in the workflow: its glibc level is then a limit, not a guess."""
+        return "platform" in self.model_fields_set
+
+    @property
     def extra_index_urls(self) -> tuple[str, ...]:
         return tuple(self.extra_index_url.get_secret_value().split())
 

@@ -4,14 +4,17 @@ published: on the function they fail only at import time.
 
 What is read: the names in the zip; the first bytes of each compiled file (its ELF header
 says the processor); each wheel's `*.dist-info/WHEEL` (its tags say the Python and the
-platform the wheel was built for, and an abi3 wheel's lowest Python).
+platform the wheel was built for, and an abi3 wheel's lowest Python); and the C library each
+ELF file needs, which packaging read (elf.py).
 """
 
 import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from .package import Linkage
 
 # ELF e_machine values (the ELF specification's registry).
 _MACHINES = {0x03: "x86", 0x28: "arm", 0x3E: "x86_64", 0xB7: "aarch64"}
@@ -170,6 +173,45 @@ def layout_warnings(names: Iterable[str], target: Target) -> list[str]:
             "'requirements'."
         ]
     return []
+
+
+def glibc_level(platform: str) -> tuple[int, int]:
+    """The glibc a platform promises: manylinux2014 -> 2.17, manylinux_2_28 -> 2.28."""
+    found = re.search(r"manylinux_(\d+)_(\d+)$", platform)
+    return (int(found[1]), int(found[2])) if found else (2, 17)
+
+
+def libc_findings(
+    binaries: Sequence[Linkage], platform: str, *, platform_given: bool
+) -> tuple[list[Misfit], str]:
+    """The ELF files that cannot load on the platform's C library (musl-linked ones, and,
+    when 'platform' was given, those needing a newer glibc than it has), and a warning
+    naming the files that need a newer glibc than the default platform's (FunctionGraph
+    does not publish its runtimes' glibc, so the default is a guess: warned, not refused)."""
+    level = glibc_level(platform)
+    shown = f"{level[0]}.{level[1]}"
+    found = [
+        Misfit(b.name, "linked against musl libc; FunctionGraph runs glibc")
+        for b in binaries
+        if b.musl
+    ]
+    newer = [b for b in binaries if b.glibc and b.glibc > level and not b.musl]
+    if platform_given:
+        found += [
+            Misfit(b.name, f"needs {b.glibc_shown}, newer than {platform}'s glibc {shown}")
+            for b in newer
+        ]
+        return found, ""
+    if not newer:
+        return found, ""
+    listed = "; ".join(f"{b.name} ({b.glibc_shown})" for b in newer[:_AT_MOST_SHOWN])
+    more = f"; and {len(newer) - _AT_MOST_SHOWN} more" if len(newer) > _AT_MOST_SHOWN else ""
+    return found, (
+        f"{len(newer)} compiled file(s) need a glibc newer than {shown}, the default "
+        f"platform's ({platform}): {listed}{more}. FunctionGraph does not publish its "
+        "runtimes' glibc: if the function fails with 'GLIBC_x.y not found', build them for "
+        "manylinux2014; set 'platform' (e.g. x86_64-manylinux_2_28) to have this checked."
+    )
 
 
 def machine_of(platform: str) -> str:

@@ -2,8 +2,10 @@
 as a deterministic zip."""
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
+from .elf import scan
 from .package import FileEntry, Package, check_files, summarise
 from .tree import collect
 from .zipwrite import dos_timestamp, write_zip
@@ -34,4 +36,5 @@ def write(
     check_files([e.name for e in entries], shown)
     md5 = write_zip(entries, destination, dos_timestamp(source_date_epoch))
     files = [(e.name, e.size) for e in entries]
-    return summarise(destination, md5, files, ready_made=False, warnings=skipped)
+    built = summarise(destination, md5, files, ready_made=False, warnings=skipped)
+    return replace(built, binaries=scan(entries))

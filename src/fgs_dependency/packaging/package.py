@@ -32,6 +32,19 @@ class Installed:
 
 
 @dataclass(frozen=True)
+class Linkage:
+    """One ELF file of the package and the C library it needs (elf.py reads it)."""
+
+    name: str  # in the zip
+    glibc: tuple[int, int] | None  # the highest GLIBC_x.y it needs, None when none
+    musl: bool  # DT_NEEDED names musl's libc
+
+    @property
+    def glibc_shown(self) -> str:
+        return f"GLIBC_{self.glibc[0]}.{self.glibc[1]}" if self.glibc else ""
+
+
+@dataclass(frozen=True)
 class Package:
     path: Path
     md5: str
@@ -45,6 +58,17 @@ class Package:
     # With 'requirements': what was installed, and for what ("Python 3.9 on x86_64-...").
     installed: tuple[Installed, ...] = ()
     target: str = ""
+    # The ELF files and the C library each needs (elf.py); not read for a ready-made zip.
+    binaries: tuple[Linkage, ...] = ()
+
+    @property
+    def glibc_needed(self) -> str:
+        """The highest GLIBC_x.y a file of the package needs, and which file ('' if none)."""
+        needing = [b for b in self.binaries if b.glibc]
+        if not needing:
+            return ""
+        top = max(needing, key=lambda b: (b.glibc, b.name))
+        return f"{top.glibc_shown} ({top.name})"
 
 
 def summarise(

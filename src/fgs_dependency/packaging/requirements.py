@@ -8,32 +8,26 @@ a log group, with the index credentials starred out and no line able to act as a
 command.
 """
 
-import contextlib
-import os
 import re
 import shutil
-import signal
-import subprocess
-import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import ActionError, InputError
 from ..github import runner
-from ..github.runner import redact
+from ..inputs.rules import url_credentials
+from . import reqfile
 from .folder import write
 from .package import FileEntry, Installed, Package, Target
 from .tree import collect, locate_source
-from .uv_errors import Indexes, explain
+from .uv_errors import Indexes
+from .uv_run import Install, environment, run_uv
 
 if TYPE_CHECKING:
     from ..inputs.settings import Inputs
 
-# The whole install, resolution, downloads and any builds: far longer than any sane install,
-# short enough that a hung index does not hold a runner for the job's six hours.
-INSTALL_TIMEOUT = 20 * 60
 # What uv leaves that only fits the machine that installed: its lock, the scripts in bin/
 # (their shebang names this image's interpreter), byte-code. In each dist-info, RECORD lists
 # those scripts and the installer's files; INSTALLER, REQUESTED, direct_url.json (a local
@@ -50,19 +44,8 @@ _INSTALLER_RECORDS = (
 # A platform tag only a local build gives (a wheel from an index has manylinux/musllinux):
 # compiled for this image's interpreter and C library, not the function's.
 _LOCAL_BUILD = re.compile(r"-linux_[a-z0-9_]+$")
-
-
-@dataclass(frozen=True)
-class Install:
-    """One uv install: what to install, for what, from where."""
-
-    requirements: Path
-    target: Target
-    indexes: Indexes
-    allow_source: bool
-    cache: Path
-    http_timeout: float
-    secrets: tuple[str, ...]
+# A top-level file that is a module: its import name is what is left without this.
+_MODULE_FILE = re.compile(r"\.(?:py|pyc|pyd|so|[^./]*\.so|[^./]*\.pyd)$")
 
 
 def package(inputs: "Inputs", scratch: Path) -> Package:
@@ -78,16 +61,33 @@ def package(inputs: "Inputs", scratch: Path) -> Package:
                 "installed packages (a ready .zip cannot be added to)",
             )
     assert inputs.python_version is not None  # the inputs were checked: a Python runtime
+    read = reqfile.read(
+        inputs.workspace,
+        requirements,
+        environment(inputs.timeout),
+        allow_source=inputs.allow_source,
+    )
     install = Install(
         requirements=requirements,
+        workspace=inputs.workspace.resolve(),
         target=Target(inputs.python_version, inputs.platform),
-        indexes=Indexes(inputs.index_url.get_secret_value(), inputs.extra_index_urls),
+        indexes=Indexes(
+            inputs.index_url.get_secret_value(),
+            inputs.extra_index_urls,
+            tuple((url, line.where) for url, line in read.indexes),
+        ),
         allow_source=inputs.allow_source,
+        require_hashes=read.hashed,
         # Under RUNNER_TEMP, which a workflow can hand to actions/cache (README: the cache).
         cache=(inputs.runner_temp or scratch) / "fgs-dependency-uv-cache",
         http_timeout=inputs.timeout,
-        secrets=tuple(inputs.index_secrets),
+        secrets=(
+            *inputs.index_secrets,
+            *(secret for url, _ in read.indexes for secret in url_credentials(url)),
+        ),
     )
+    for secret in install.secrets:
+        runner.mask(secret)
     site = scratch / "site-packages"
     run_uv(install, site, shown=inputs.requirements)
     installed = tidy(site)
@@ -117,106 +117,6 @@ def locate_requirements(workspace: Path, given: str) -> Path:
     if not real.is_file():
         raise InputError("requirements", f"'{given}' must be a requirements file, not a folder")
     return real
-
-
-def uv_command(install: Install, site: Path) -> list[str]:
-    from uv import find_uv_bin  # the binary the `uv` wheel installed beside this Python
-
-    command = [
-        find_uv_bin(),
-        "pip",
-        "install",
-        "--requirements",
-        str(install.requirements),
-        "--target",
-        str(site),
-        "--python-version",
-        install.target.python_version,
-        "--python-platform",
-        install.target.platform,
-        # Builds (with allow-source) run on this interpreter: never look for or fetch another.
-        "--python",
-        sys.executable,
-        "--no-python-downloads",
-        # Neither uv.toml nor pyproject settings of the workspace change what is installed.
-        "--no-config",
-        # Copies: the tree is edited afterwards (tidy), and hard links would edit the cache.
-        "--link-mode",
-        "copy",
-        "--cache-dir",
-        str(install.cache),
-        "--no-progress",
-        "--color",
-        "never",
-    ]
-    # No --compile-bytecode (and UV_COMPILE_BYTECODE is kept out): byte-code compiled here
-    # would be for this image's Python.
-    if not install.allow_source:
-        command += ["--only-binary", ":all:"]
-    if install.indexes.index_url:
-        command += ["--default-index", install.indexes.index_url]
-    for url in install.indexes.extra:
-        command += ["--index", url]
-    return command
-
-
-def _environment(install: Install) -> dict[str, str]:
-    # The job's UV_* and PIP_* variables stay out: the inputs alone decide what is installed
-    # (UV_INDEX_URL from a workflow's env would otherwise win silently).
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("UV_", "PIP_")) and name not in ("VIRTUAL_ENV", "CONDA_PREFIX")
-    }
-    env["UV_HTTP_TIMEOUT"] = str(max(1, int(install.http_timeout)))
-    env["NO_COLOR"] = "1"
-    return env
-
-
-def run_uv(install: Install, site: Path, *, shown: str) -> None:
-    """Run uv; on failure raise ActionError saying what to change. Its output goes to the log,
-    in a group, credentials starred out."""
-    command = uv_command(install, site)
-    # The URLs are on uv's command line, which another process on the machine could read:
-    # the container runs this one job, and the runner masks the credentials in the log.
-    process = subprocess.Popen(
-        command,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        env=_environment(install),
-        start_new_session=True,  # its own process group: killed whole below
-    )
-    output = b""
-    timed_out = False
-    try:
-        output, _ = process.communicate(timeout=INSTALL_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        timed_out = True
-    finally:
-        # Also when the job is cancelled (SIGTERM raises Cancelled in this thread): uv and any
-        # build it started must not outlive the step.
-        if process.poll() is None:
-            _kill_group(process)
-    text = redact(output.decode("utf-8", "replace"), install.secrets)
-    lines = text.splitlines()
-    with runner.group(f"Installing '{shown}' with uv for {install.target}"):
-        # uv names the interpreter it found: that one runs source builds only.
-        runner.info(f"Wheels are chosen for {install.target}, not for this image's Python.")
-        runner.untrusted(lines)
-    if timed_out:
-        raise ActionError(
-            f"Installing '{shown}' took longer than {INSTALL_TIMEOUT // 60} minutes and was "
-            "stopped; uv's output so far is in the group above."
-        )
-    if process.returncode != 0:
-        raise ActionError(explain(text, install.target, install.indexes, shown))
-
-
-def _kill_group(process: "subprocess.Popen[bytes]") -> None:
-    with contextlib.suppress(ProcessLookupError):  # already gone, with all it started
-        os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
 
 
 def tidy(site: Path) -> list[Installed]:
@@ -295,16 +195,28 @@ def refuse_local_builds(installed: Sequence[Installed], target: Target) -> None:
 def check_clashes(
     installed: Sequence[FileEntry], own: Sequence[FileEntry], prefix: str, path_input: str
 ) -> None:
-    """A top-level name both the install and 'path' provide would have one overwrite (or
-    mix with) the other at run time: refused, named."""
+    """A top-level module both the install and 'path' provide would have one shadow (or mix
+    with) the other at run time: refused, named. Compared by module name, so that a six/
+    folder clashes with six.py, and yaml.py with yaml/."""
     stem = len(prefix) + 1 if prefix else 0
 
-    def tops(entries: Sequence[FileEntry]) -> set[str]:
-        return {e.name[stem:].split("/", 1)[0] for e in entries}
+    def modules(entries: Sequence[FileEntry]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for e in entries:
+            top, slash, _ = e.name[stem:].partition("/")
+            shown = top + "/" if slash else top
+            found.setdefault(top if slash else _MODULE_FILE.sub("", top), shown)
+        return found
 
-    both = sorted(tops(installed) & tops(own))
+    mine = modules(own)
+    theirs = modules(installed)
+    both = sorted(mine.keys() & theirs.keys())
     if both:
-        shown = ", ".join(f"'{name}'" for name in both[:10])
+        shown = ", ".join(
+            f"'{mine[name]}'"
+            + (f" (against the installed '{theirs[name]}')" if mine[name] != theirs[name] else "")
+            for name in both[:10]
+        )
         raise InputError(
             "path",
             f"'{path_input}' and the packages installed from 'requirements' both provide "

@@ -19,6 +19,9 @@ PYPI = "https://pypi.org/simple"
 class Indexes:
     index_url: str  # '' for PyPI
     extra: tuple[str, ...]
+    # Index and find-links URLs the requirements file names, each with its line ("line 3 of
+    # 'requirements.txt'"): uv asks them too.
+    in_file: tuple[tuple[str, str], ...] = ()
 
 
 _NO_WHEEL = re.compile(
@@ -35,6 +38,10 @@ _SOURCE_ONLY = re.compile(
 _BUILT_WHEEL = re.compile(r"The built wheel `(?P<wheel>[^`]+)` is not compatible")
 _HASH = re.compile(r"Hash mismatch for `(?P<what>[^`]+)`")
 _UNAUTHORIZED = re.compile(r"\b401\b|\b403\b|lack of valid authentication credentials")
+_UNHASHED = re.compile(
+    r"no trusted hash was provided for: `(?P<name>[^`]+)`|"
+    r"all requirements must have a hash, but none were provided for: (?P<top>\S+)"
+)
 _URL = re.compile(r"https?://[^\s`)'\"]+")
 _UNREACHABLE = re.compile(
     r"tcp connect error|dns error|Connection refused|connection closed|timed out|"
@@ -65,6 +72,23 @@ def _which_input(urls: list[str], indexes: Indexes) -> tuple[str, str]:
     # A file's URL may be on another host than its index page (PyPI's files.pythonhosted.org).
     name, index = configured[0]
     return name, _bare(index)
+
+
+def _in_file(urls: list[str], indexes: Indexes) -> tuple[str, str] | None:
+    """The address (without credentials) and line of an index the requirements file names
+    that one of `urls` belongs to."""
+    for url in urls:
+        bare = _bare(url)
+        for index, where in indexes.in_file:
+            if bare.startswith(_bare(index)) or _bare(index).startswith(bare):
+                return _bare(index), where
+    return None
+
+
+def recognised(output: str) -> bool:
+    """Whether `explain` says more about `output` than uv's last lines."""
+    patterns = (_NO_WHEEL, _SOURCE_ONLY, _BUILT_WHEEL, _HASH, _UNHASHED, _UNAUTHORIZED)
+    return any(p.search(output) for p in patterns) or "No solution found" in output
 
 
 def _tail(output: str, lines: int = 12) -> str:
@@ -117,7 +141,25 @@ def explain(output: str, target: "Target", indexes: Indexes, requirements: str) 
             "--hash in the requirements file (regenerate it with `uv pip compile "
             "--generate-hashes`) or check the index." + after
         )
+    unhashed = _UNHASHED.search(output)
+    if unhashed:
+        return (
+            f"'{requirements}' (input 'requirements') has --hash lines, so every package "
+            "installed must be pinned with a hash, but "
+            f"{unhashed['name'] or unhashed['top']} has none (a dependency the file does not "
+            "list, or a line without --hash). Regenerate the file with `uv pip compile "
+            "--generate-hashes`, which pins and hashes every dependency." + after
+        )
     urls = _URL.findall(output)
+    in_file = _in_file(urls, indexes)
+    if in_file and (_UNAUTHORIZED.search(output) or _UNREACHABLE.search(output)):
+        index, where = in_file
+        what = "refused the credentials" if _UNAUTHORIZED.search(output) else "could not be reached"
+        return (
+            f"The package index {index}, named on {where} (input 'requirements'), {what}: "
+            "fix that line (the address, its credentials, and that the runner can reach it), "
+            "or remove it to use input 'index-url'." + after
+        )
     if _UNAUTHORIZED.search(output):
         name, index = _which_input(urls, indexes)
         return (
