@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import ActionError, InputError
 from ..github import runner
-from ..inputs.rules import url_credentials
+from ..inputs.build_rules import url_credentials
 from . import reqfile
 from .folder import write
 from .package import FileEntry, Installed, Package, Target
