@@ -28,7 +28,8 @@ from .deploy.route import choose_route
 from .errors import ActionError, Cancelled, InputError, InputErrors
 from .github import report, runner
 from .inputs import runtimes
-from .inputs.settings import Inputs, read_inputs
+from .inputs.read import read_inputs
+from .inputs.settings import Inputs
 from .outputs import outputs as make_outputs
 from .outputs import title as outputs_title
 from .packaging import Package, fit

@@ -1,6 +1,6 @@
 """The rules across inputs, as plain functions of the values: what may go together, and
 which one way to sign in the credential inputs give. Each message starts with the input
-it names (read_inputs reports it under that name)."""
+it names (inputs.read reports it under that name)."""
 
 from collections.abc import Mapping
 
