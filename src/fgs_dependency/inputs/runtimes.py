@@ -19,6 +19,7 @@ KNOWN = (
     *("Python2.7", "Python3.6", "Python3.9", "Python3.10", "Python3.12"),
     *("Go1.8", "Go1.x", "PHP7.3", "PHP8.3", "Cangjie1.0"),
     *("C#(.NET Core 2.0)", "C#(.NET Core 2.1)", "C#(.NET Core 3.1)", "C#(.NET Core 6.0)"),
+    "C#(.NET Core 8.0)",
     *("Custom", "Custom Image", "http"),
 )
 
