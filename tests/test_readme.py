@@ -243,3 +243,11 @@ def test_quick_start_is_a_complete_workflow_with_python_and_node() -> None:
     for job in workflow["jobs"].values():
         assert job["permissions"]["id-token"] == "write"
         assert "concurrency" in job
+
+
+def test_no_policy_asks_for_the_permission_to_list_projects() -> None:
+    """The project of `region` is looked up with GET /v3/auth/projects, which needs no
+    permission: no policy shown asks for the one GET /v3/projects needed."""
+    for name, text in {"README.md": README, **DOCS}.items():
+        assert "listProjects" not in text, name
+        assert "permission to list projects" not in text, name
