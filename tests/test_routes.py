@@ -227,7 +227,7 @@ def test_legacy_api(emu: Emulator, workspace: Path, tmp_path: Path) -> None:
     assert run.outputs["dep_id"] == stored["id"]
     assert run.outputs["version"] == run.outputs["version_id"] == ""
     assert run.outputs["etag"] == stored["etag"]
-    assert "legacy create-dependency API" in run.summary
+    assert "· published a new dependency (api: legacy)" in run.summary.splitlines()[0]
     again = run_action(workspace, inputs(emu, "aksk", api="legacy"), tmp=tmp_path / "again")
     assert again.outputs["skipped"] == "true"
     assert len(emu.dependencies("routed-deps")) == 1

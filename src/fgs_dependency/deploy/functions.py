@@ -278,7 +278,8 @@ def _verify(
                 f"Function '{name}' no longer holds "
                 f"{', '.join(label(i, known) for i in verdict.missing)}, which this run kept: "
                 "someone else removed it meanwhile, or FunctionGraph did not store it. Check "
-                "the function's dependencies."
+                "the function's dependencies.",
+                ctx.warnings,
             )
         after = tuple(label(i, known) for i in stored.depend_version_list)
         return Attachment(urn, before, after, changed=True)

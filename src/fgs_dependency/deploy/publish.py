@@ -15,14 +15,11 @@ from ..huaweicloud.body import JsonWithFile
 from ..huaweicloud.client import Connection
 from ..huaweicloud.credentials import AkSk
 from ..huaweicloud.dependencies import DependencyVersion
-from ..huaweicloud.retry import with_retries
+from ..huaweicloud.retry import Retries, with_retries
 from ..inputs.choices import Route
 from ..inputs.settings import Inputs
-from ..packaging.package import INLINE_LIMIT, Package
+from ..packaging.package import INLINE_LIMIT, OBS_LIMIT, SIGNED_BODY_LIMIT, Package
 
-# The API gateway refuses AK/SK-signed requests with bodies over 12 MB.
-SIGNED_BODY_LIMIT = 12 * 1024 * 1024
-OBS_LIMIT = 300 * 1024 * 1024
 # Objects the action uploads for itself: one per content, so a re-run reuses the key.
 OBS_KEY_PREFIX = "fgs-dependency-action"
 
@@ -85,7 +82,7 @@ def inline_body(request: Inputs, package: Package) -> JsonWithFile:
     return dependencies.inline_body(
         name=request.name,
         runtime=request.runtime,
-        description=request.description,
+        description=request.version_description,
         zip_path=package.path,
     )
 
@@ -126,11 +123,11 @@ def publish(
     request: Inputs,
     package: Package | None,
     route: Route,
+    retries: Retries,
 ) -> Outcome:
     """Publish `package` (or `request.depend_link` when it is None) by `route`, which
     choose_route gave."""
     connection = destination.functiongraph
-    retries = request.retries
 
     def versions_now() -> list[DependencyVersion]:
         if request.legacy_api:
@@ -179,7 +176,7 @@ def publish(
     fields = {
         "name": request.name,
         "runtime": request.runtime,
-        "description": request.description,
+        "description": request.version_description,
     }
     if route == "link":
         if request.if_unchanged == "skip":
@@ -194,7 +191,7 @@ def publish(
         version = create(inline, inline.sha256() if signed else None)
     else:
         assert package is not None
-        version = _through_obs(session, destination, request, package, fields, create)
+        version = _through_obs(session, destination, request, package, fields, create, retries)
     _check_describes(version, request)
     if package is not None and (
         version.etag.lower() != package.md5 or version.size != package.size
@@ -214,6 +211,7 @@ def _through_obs(
     package: Package,
     fields: dict[str, str],
     create: Callable[[JsonWithFile | bytes, str | None], DependencyVersion],
+    retries: Retries,
 ) -> DependencyVersion:
     """Upload to OBS, create the version from there, and remove an object of our own."""
     bucket = obs.Bucket(
@@ -226,21 +224,24 @@ def _through_obs(
     link = with_retries(
         "Uploading to OBS",
         lambda: obs.upload(session, bucket, key, package.path, package.md5),
-        request.retries,
+        retries,
     )
     try:
         return create(dependencies.link_body(**fields, link=link), None)
     finally:
         if not request.obs_key:
-            _remove(session, bucket, key, request.retries)
+            _remove(session, bucket, key, retries)
 
 
-def _remove(session: requests.Session, bucket: obs.Bucket, key: str, retries: int) -> None:
+def _remove(session: requests.Session, bucket: obs.Bucket, key: str, retries: Retries) -> None:
     try:
         with_retries(
             "Removing the uploaded object", lambda: obs.delete(session, bucket, key), retries
         )
     except ActionError as err:
-        runner.warning(f"{err} The object '{key}' is left in bucket '{bucket.name}'; delete it.")
+        runner.warning(
+            f"{err} The object '{key}' is left in bucket '{bucket.name}'; delete it.",
+            retries.warnings,
+        )
     else:
         runner.info(f"Removed the uploaded object '{key}' from OBS")
