@@ -78,12 +78,23 @@ def make_package(inputs: Inputs, warnings: list[str]) -> Package:
 
 
 def check_fit(inputs: Inputs, package: Package, warnings: list[str]) -> None:
-    """Refuse (or, if allowed, warn of) compiled files that cannot load on the function,
-    and warn of a layout FunctionGraph does not expect: before anything is published."""
+    """Refuse (or, if 'allow-mismatched-modules' allows, warn of) what the function could not
+    load: compiled files built for another runtime, a Node.js package without node_modules/;
+    and warn of a Python layout FunctionGraph does not expect. Before anything is published."""
     machine = fit.machine_of(inputs.platform)
     target = fit.Target(inputs.runtime, runtimes.python_version(inputs.runtime), machine)
     for message in fit.layout_warnings(package.names, target):
         runner.warning(message, warnings)
+    unreachable = fit.missing_node_modules(package.names, target)
+    if unreachable and not inputs.allow_mismatched_modules:
+        raise ActionError(
+            unreachable + " To publish it as it is on purpose, set "
+            "'allow-mismatched-modules: true'."
+        )
+    if unreachable:
+        runner.warning(
+            unreachable + " Published anyway, as 'allow-mismatched-modules' asks.", warnings
+        )
     found = fit.misfits(package.path, package.names, target)
     if not found:
         return
