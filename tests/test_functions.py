@@ -314,6 +314,8 @@ def test_a_runtime_mismatch_publishes_nothing(
     assert run.returncode == 1
     [error] = run.errors
     assert "Function 'web' runs Node.js18.15" in error and "Python3.9" in error
+    # How to do it in a matrix, where one 'functions' for every runtime is the usual slip.
+    assert "'matrix.include'" in error and "functions: ${{ matrix.functions }}" in error
     assert calls(emulator, "POST", "/v2/") == []
     assert code_puts(emulator) == []
 
