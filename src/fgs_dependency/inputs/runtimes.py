@@ -101,8 +101,10 @@ def python_version(runtime: str) -> tuple[int, int] | None:
     return (int(found[1]), int(found[2])) if found else None
 
 
-# uv targets CPython 3.8 and later; older runtimes (Python2.7, Python3.6) cannot be built for.
-_OLDEST_UV_TARGET = (3, 8)
+# FunctionGraph's oldest Python that uv can target: uv needs CPython 3.8 or later, and the
+# service has no Python3.7 or Python3.8 (its older ones, Python2.7 and Python3.6, cannot be
+# built for). One floor for the code, its message and the README.
+_OLDEST_UV_TARGET = (3, 9)
 
 
 def uv_python(runtime: str) -> str | None:
