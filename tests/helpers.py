@@ -297,6 +297,14 @@ def make_tree(root: Path, files: Mapping[str, bytes | str]) -> Path:
     return root
 
 
+def _shown(cell: str) -> str:
+    """A table cell's text as the reader sees it: a code span's text, or plain text with
+    its escapes undone."""
+    if cell.startswith("`") and cell.endswith("`"):
+        return cell[1:-1].replace("\\|", "|")
+    return re.sub(r"\\(.)", r"\1", cell)
+
+
 def summary_table(summary: str, heading: str) -> list[tuple[str, ...]]:
     """The rows of the table under `#### heading` in a job summary, each cell as the reader
     sees it (the code span's text)."""
@@ -307,8 +315,21 @@ def summary_table(summary: str, heading: str) -> list[tuple[str, ...]]:
         if not line.startswith("|"):
             break
         cells = re.split(r"(?<!\\)\|", line.strip()[1:-1])
-        rows.append(tuple(c.strip().strip("`").replace("\\|", "|") for c in cells))
+        rows.append(tuple(_shown(c.strip()) for c in cells))
     return rows
+
+
+def summary_facts(summary: str) -> dict[str, str]:
+    """The first two-column table of a job summary (the facts under its headline): label ->
+    the value as shown."""
+    lines = summary.splitlines()
+    shown = {}
+    for line in lines[lines.index("| | |") + 2 :]:
+        if not line.startswith("|"):
+            break
+        label, value = (cell.strip() for cell in line.strip("|").split("|"))
+        shown[label] = value.strip("`")
+    return shown
 
 
 def function_changes(summary: str) -> dict[str, tuple[str, str]]:

@@ -307,7 +307,7 @@ def test_publish_through_the_container(
     assert run.outputs["size"] == str(package.stat().st_size)
     assert run.outputs["file_count"] == str(len(TREE))
     assert run.outputs["file_name"] == "demo-deps.zip"
-    assert "Published 'demo-deps' version 1" in run.summary
+    assert run.summary.startswith("### demo-deps · Python3.9 · published version 1\n")
     assert md5 in run.summary
     assert_no_secrets(run)
     # Nothing added to the workspace, and nothing in it now owned by root.

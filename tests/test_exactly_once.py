@@ -126,7 +126,7 @@ def test_unchanged_package_is_skipped(emulator: Emulator, workspace: Path, tmp_p
         assert again.outputs[name] == first.outputs[name]
     assert len(emulator.versions("demo-deps")) == 1
     assert sum(r.method == "POST" for r in emulator.requests) == 1
-    assert "Unchanged: version 1 of 'demo-deps' already holds this package" in again.summary
+    assert again.summary.startswith("### demo-deps · Python3.9 · unchanged, version 1 reused\n")
     assert "Unchanged" in again.stdout
 
 

@@ -143,12 +143,42 @@ def test_files_that_fit_pass(
     assert run.errors == [] and run.warnings == []
 
 
-def test_a_nodejs_zip_without_node_modules_warns(workspace: Path, tmp_path: Path) -> None:
+def test_a_nodejs_zip_without_node_modules_is_refused_with_the_fix(
+    workspace: Path, tmp_path: Path
+) -> None:
     make_tree(workspace / "deps", {"left-pad/index.js": "module.exports = 1"})
     run = dry_run(workspace, tmp_path, "Node.js18.15")
-    assert run.returncode == 0
+    assert run.returncode == 1, run.log
+    [error] = run.errors
+    assert "no node_modules/ at its root" in error
+    # The fix, as the README's example spells it (not `path: '.'`), and the way out.
+    assert "'path: build/node' after 'npm ci --prefix build/node'" in error
+    assert "'prefix: node_modules'" in error and "path: '.'" not in error
+    assert "'allow-mismatched-modules: true'" in error
+    assert run.outputs == {}
+
+
+def test_a_nodejs_zip_without_node_modules_is_published_on_purpose(
+    emulator: Emulator, workspace: Path, tmp_path: Path
+) -> None:
+    make_tree(workspace / "deps", {"left-pad/index.js": "module.exports = 1"})
+    inputs = publish_inputs(
+        emulator, runtime="Node.js18.15", path="deps", **{"allow-mismatched-modules": "true"}
+    )
+    run = run_action(workspace, inputs, tmp=tmp_path)
+    assert run.returncode == 0, run.log
     [warning] = run.warnings
-    assert "no node_modules/ at its root" in warning
+    assert "no node_modules/ at its root" in warning and "Published anyway" in warning
+    assert run.outputs["version"] == "1"
+
+
+def test_prefix_node_modules_puts_the_modules_where_node_looks(
+    workspace: Path, tmp_path: Path
+) -> None:
+    make_tree(workspace / "deps", {"left-pad/index.js": "module.exports = 1"})
+    run = dry_run(workspace, tmp_path, "Node.js18.15", prefix="node_modules")
+    assert run.returncode == 0, run.log
+    assert run.errors == [] and run.warnings == []
 
 
 @pytest.mark.parametrize("top", ["python", "site-packages"])

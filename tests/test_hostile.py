@@ -358,7 +358,9 @@ def test_hostile_function_replies_leak_nothing(
     assert "HTTP 401" in error and "***" in error
     assert emu.functions.code_of(urn) == code
     if operation == "update_code":
-        assert "may or may not have been applied" in error
+        # A 401 is a refusal: nothing was applied, and the message says so.
+        assert "refused its update" in error and "nothing was changed on it" in error
+        assert "may or may not" not in error
         assert run.outputs["updated_functions"] == "[]"
 
 

@@ -116,10 +116,11 @@ def test_failure_is_in_the_summary_with_code_and_request_id(
     request_id = re.search(r"request id ([0-9a-f-]+)", message)
     assert request_id, message
     summary = run.summary
-    assert summary.startswith("### :x: Dependency 'demo-deps' not published\n")
+    assert summary.startswith("### :x: demo-deps · Cobol85 · failed, nothing published\n")
     assert "does not know the runtime given in 'runtime'" in summary
-    assert "| Error code | `FSS.1005` |" in summary
-    assert f"| Request id | `{request_id[1]}` |" in summary
+    assert "| error code | `FSS.1005` |" in summary
+    assert f"| request id | `{request_id[1]}` |" in summary
+    assert "| published | `no` |" in summary
     assert_no_secrets(run)
 
 
@@ -133,10 +134,11 @@ def test_bad_inputs_are_in_the_summary(workspace: Path, tmp_path: Path) -> None:
     assert run.returncode == 1
     errors = error_annotations(run)
     assert [props for props, _ in errors] == [{"title": "Invalid input"}] * 2
-    assert "### :x: Invalid input" in run.summary
+    # The headline names the inputs as given: nothing was read.
+    assert run.summary.startswith("### :x: 9lives · Python3.9 · invalid input, nothing published\n")
     assert "- Input 'name': must be 1-96 characters" in run.summary
-    assert "- Input 'dry-run': must be true or false" in run.summary
-    assert "Error code" not in run.summary
+    assert "- Input 'dry-run': must be true (build and check the package, offline)" in run.summary
+    assert "error code" not in run.summary
 
 
 def test_file_names_are_printed_inert(emulator: Emulator, workspace: Path, tmp_path: Path) -> None:

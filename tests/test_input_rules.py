@@ -21,7 +21,8 @@ URN = "urn:fss:cn-north-4:" + "a" * 32 + ":function:default:hello"
     ("given", "expected"),
     [("python3.9", "Python3.9"), ("NODE.JS 20.15", "Node.js20.15"), ("c#(.net core 6.0)",
      "C#(.NET Core 6.0)"), ("Python3.13", "Python3.13"), ("nodejs18.15", "Node.js18.15"),
-     ("python3.13", "Python3.13"), ("Node.js22.14", "Node.js22.14"), ("Rust1.0", "Rust1.0")],
+     ("python3.13", "Python3.13"), ("Node.js22.14", "Node.js22.14"), ("Rust1.0", "Rust1.0"),
+     ("c#(.net core 8.0)", "C#(.NET Core 8.0)")],
 )  # fmt: skip
 def test_runtime_takes_the_apis_spelling_and_passes_new_well_formed_ones(
     given: str, expected: str

@@ -97,7 +97,7 @@ def test_keyless_publishes_inline(
     scope = exchange.json["auth"]["scope"]["project"]
     assert scope == ({"id": PROJECT_ID} if with_project else {"name": REGION})
     # The project comes from the token: no lookup by region.
-    assert calls(emu, "GET", "/v3/projects") == []
+    assert calls(emu, "GET", "/v3/projects") == calls(emu, "GET", "/v3/auth/projects") == []
     [create] = calls(emu, "POST", f"/v2/{PROJECT_ID}/fgs/dependencies/version")
     [iam_token] = [s for s in emu.issued_secrets() if s.startswith("MII")]
     assert create.headers["x-auth-token"] == iam_token
@@ -148,7 +148,7 @@ def test_large_package_through_obs_with_temporary_keys(
     [create] = calls(emu, "POST", f"/v2/{PROJECT_ID}/")
     assert create.json["depend_type"] == "obs"
     assert int(run.outputs["size"]) > 40 * MB
-    assert calls(emu, "GET", "/v3/projects") == []
+    assert calls(emu, "GET", "/v3/projects") == calls(emu, "GET", "/v3/auth/projects") == []
     no_secrets(run, emu)
 
 

@@ -30,7 +30,7 @@ def test_an_unforeseen_failure_is_reported_and_its_traceback_redacted(
         "Unexpected failure (Exception: Missing file at path: "
     )
     assert f"{tmp_path}/***/output" in error
-    assert run.summary.startswith("### :x: Dependency 'dry' not published\n")
+    assert run.summary.startswith("### :x: dry · Python3.9 · failed, nothing published\n")
     assert "Unexpected failure" in run.summary
     assert_no_secrets(run, (SECRET_KEY,))
     if not debug:

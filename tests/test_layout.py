@@ -20,7 +20,10 @@ ALLOWED: dict[str, set[str]] = {
     "huaweicloud": {"errors", "github", "inputs"},
     "deploy": {"errors", "github", "inputs", "packaging", "huaweicloud"},
     "outputs": {"errors", "github", "inputs", "packaging", "huaweicloud", "deploy"},
-    "summary": {"errors", "github", "inputs", "packaging", "huaweicloud", "deploy", "outputs"},
+    "summary": {
+        *("errors", "github", "inputs", "packaging", "huaweicloud", "deploy", "outputs"),
+        "plan_summary",
+    },
     "plan_summary": {"errors", "github", "inputs", "packaging", "huaweicloud", "deploy"},
     "__main__": {
         *("errors", "github", "inputs", "packaging", "huaweicloud", "deploy", "outputs"),

@@ -57,6 +57,7 @@ def test_publish_writes_outputs_and_summary(
         "skipped": "false",
         "updated_functions": "[]",
         "deleted_versions": "[]",
+        "plan": "",
     }
     assert package.is_relative_to(run.runner_temp)
     assert not any(workspace.rglob("*.zip"))
@@ -73,7 +74,7 @@ def test_publish_writes_outputs_and_summary(
     assert create.json["depend_file"]["md5"] == hashlib.md5(zip_bytes).hexdigest()
     assert create.status == 200
     # The summary a person sees.
-    assert "Published 'demo-deps' version 1" in run.summary
+    assert run.summary.startswith("### demo-deps · Python3.9 · published version 1\n")
     assert f"| dep_id | `{version['dep_id']}` |" in run.summary
     assert "::group::Package: 2 files" in run.stdout
     assert_no_secrets(run)
@@ -266,7 +267,7 @@ def test_dry_run_needs_no_credentials_and_sends_nothing(workspace: Path, tmp_pat
     assert run.outputs["dep_id"] == run.outputs["version"] == ""
     assert run.outputs["size"] == str(len(zip_bytes))
     assert run.outputs["file_count"] == "2"
-    assert "Dry run" in run.summary
+    assert "· dry run, nothing published" in run.summary.splitlines()[0]
 
 
 def test_full_file_list_only_in_debug(workspace: Path, tmp_path: Path) -> None:
@@ -324,6 +325,7 @@ def test_output_values_use_random_delimiters(
         "skipped": "false",
         "updated_functions": "[]",
         "deleted_versions": "[]",
+        "plan": "",
     }
     assert parse_outputs(text) == {n: v for n, _, v in blocks}
 

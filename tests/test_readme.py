@@ -127,8 +127,8 @@ def test_readme_lists_exactly_the_known_runtimes() -> None:
 def test_readme_sections_come_in_order() -> None:
     """The order a new user reads in: the inputs early, development elsewhere."""
     wanted = [
-        "## Quick start",
         "## Contents",
+        "## Quick start",
         "## Inputs",
         "### What to publish",
         "### Signing in",
@@ -148,6 +148,8 @@ def test_readme_sections_come_in_order() -> None:
     at = [lines.index(heading) for heading in wanted]
     assert at == sorted(at)
     assert lines.index("## Inputs") < 200
+    # The Contents list on the first screen, before the quick start.
+    assert lines.index("## Contents") < 15 and lines.index("## Quick start") < 40
     assert "bash scripts/demo.sh" in README and "bash scripts/test.sh" in README
 
 
@@ -167,7 +169,7 @@ def test_keyless_policy_allows_what_keep_versions_deletes() -> None:
     policy = re.findall(r"```json\n(.*?)```", DOCS["keyless.md"], flags=re.S)
     actions = {a for block in policy for a in re.findall(r'"(functiongraph:[\w:]+)"', block)}
     assert "functiongraph:dependency:delete" in actions
-    assert "keep-versions" in README.split("## Contents")[0]
+    assert "keep-versions" in README.split("## Quick start")[1].split("\n## ")[0]
 
 
 def test_check_reports_drift(tmp_path: Path) -> None:
@@ -243,3 +245,24 @@ def test_quick_start_is_a_complete_workflow_with_python_and_node() -> None:
     for job in workflow["jobs"].values():
         assert job["permissions"]["id-token"] == "write"
         assert "concurrency" in job
+
+
+def test_no_policy_asks_for_the_permission_to_list_projects() -> None:
+    """The project of `region` is looked up with GET /v3/auth/projects, which needs no
+    permission: no policy shown asks for the one GET /v3/projects needed."""
+    for name, text in {"README.md": README, **DOCS}.items():
+        assert "listProjects" not in text, name
+        assert "permission to list projects" not in text, name
+
+
+def test_readme_stays_within_450_lines() -> None:
+    """Depth belongs in docs/: the README is what a new user reads through."""
+    lines = len(README.splitlines())
+    assert lines <= 450, f"README.md has {lines} lines; move depth into docs/"
+
+
+def test_try_it_locally_says_how_long_and_that_podman_is_installed() -> None:
+    local = README.split("## Try it locally")[1]
+    assert "about 25 minutes" in local and "installs podman" in local
+    # ... which it does.
+    assert "apt-get install" in (ROOT / "scripts" / "test.sh").read_text()

@@ -252,7 +252,8 @@ def test_an_unreachable_index_names_the_input(workspace: Path, tmp_path: Path) -
     [
         ({"platform": "linux"}, "platform", "x86_64-manylinux2014"),
         ({"platform": "win_amd64"}, "platform", "aarch64-manylinux2014"),
-        ({"runtime": "Python2.7", "path": "."}, "runtime", "Python3.9"),
+        ({"runtime": "Python2.7", "path": "."}, "runtime", "use Python3.9 or later"),
+        ({"runtime": "Python3.8", "path": "."}, "runtime", "use Python3.9 or later"),
         ({"runtime": "Node.js20.15", "path": "."}, "runtime", "Python3.12"),
         ({"index-url": "ftp://mirror/simple"}, "index-url", "https://"),
         (

@@ -15,24 +15,27 @@ if __name__ == "__main__":
 import signal
 import sys
 import tempfile
+import time
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from . import packaging, plan_summary, summary
+from . import packaging, summary
 from .deploy import offline
 from .deploy.attachment import AfterPublishing
 from .deploy.rollout import Deployed, deploy
 from .deploy.route import choose_route
 from .errors import ActionError, Cancelled, InputError, InputErrors
-from .github import report, runner
+from .github import runner
 from .inputs import runtimes
 from .inputs.read import read_inputs
 from .inputs.settings import Inputs
 from .outputs import outputs as make_outputs
 from .outputs import title as outputs_title
 from .packaging import Package, fit
+from .summary import Progress
 
 if TYPE_CHECKING:
     from .deploy.publish import Outcome
@@ -50,7 +53,7 @@ def _secrets(inputs: Inputs) -> list[str]:
     return found + inputs.index_secrets
 
 
-def make_package(inputs: Inputs) -> Package:
+def make_package(inputs: Inputs, warnings: list[str]) -> Package:
     if inputs.requirements:
         # Imported only here: a run without 'requirements' never needs it.
         from .packaging import requirements
@@ -60,7 +63,9 @@ def make_package(inputs: Inputs) -> Package:
     source = packaging.locate_source(inputs.workspace, inputs.path)
     if source.is_file():
         if inputs.exclude or inputs.prefix:
-            runner.warning("'exclude' and 'prefix' do not apply to a ready .zip; it is sent as is")
+            runner.warning(
+                "'exclude' and 'prefix' do not apply to a ready .zip; it is sent as is", warnings
+            )
         return packaging.inspect_ready_zip(source, inputs.path)
     # Never inside the workspace: the runner would leave a root-owned file there.
     scratch = Path(tempfile.mkdtemp(prefix="fgs-dependency-", dir=inputs.runner_temp))
@@ -74,13 +79,24 @@ def make_package(inputs: Inputs) -> Package:
     )
 
 
-def check_fit(inputs: Inputs, package: Package) -> None:
-    """Refuse (or, if allowed, warn of) compiled files that cannot load on the function,
-    and warn of a layout FunctionGraph does not expect: before anything is published."""
+def check_fit(inputs: Inputs, package: Package, warnings: list[str]) -> None:
+    """Refuse (or, if 'allow-mismatched-modules' allows, warn of) what the function could not
+    load: compiled files built for another runtime, a Node.js package without node_modules/;
+    and warn of a Python layout FunctionGraph does not expect. Before anything is published."""
     machine = fit.machine_of(inputs.platform)
     target = fit.Target(inputs.runtime, runtimes.python_version(inputs.runtime), machine)
     for message in fit.layout_warnings(package.names, target):
-        runner.warning(message)
+        runner.warning(message, warnings)
+    unreachable = fit.missing_node_modules(package.names, target)
+    if unreachable and not inputs.allow_mismatched_modules:
+        raise ActionError(
+            unreachable + " To publish it as it is on purpose, set "
+            "'allow-mismatched-modules: true'."
+        )
+    if unreachable:
+        runner.warning(
+            unreachable + " Published anyway, as 'allow-mismatched-modules' asks.", warnings
+        )
     found = fit.misfits(package.path, package.names, target)
     libc, warning = fit.libc_findings(
         package.binaries, inputs.platform, platform_given=inputs.platform_given
@@ -88,7 +104,7 @@ def check_fit(inputs: Inputs, package: Package) -> None:
     named = {m.name for m in found}
     found += [m for m in libc if m.name not in named]
     if warning:
-        runner.warning(warning)
+        runner.warning(warning, warnings)
     if not found:
         return
     if not inputs.allow_mismatched_modules:
@@ -97,33 +113,41 @@ def check_fit(inputs: Inputs, package: Package) -> None:
             "'allow-mismatched-modules: true' to publish anyway."
         )
     runner.warning(
-        fit.describe(found, target) + " Published anyway, as 'allow-mismatched-modules' asks."
+        fit.describe(found, target) + " Published anyway, as 'allow-mismatched-modules' asks.",
+        warnings,
     )
 
 
-def publish_package(inputs: Inputs, package: Package | None) -> tuple["Outcome", Deployed]:
-    """Sign in, publish, then attach and retire: everything that sends a request."""
+def publish_package(
+    inputs: Inputs, package: Package | None, progress: Progress
+) -> tuple["Outcome", Deployed]:
+    """Sign in, publish, then attach and retire: everything that sends a request. `progress`
+    records the version as soon as it exists, for a failure summary."""
     # Imported here: a dry run never needs requests, and starts a tenth of a second sooner.
     import requests
 
     from .deploy import precheck, publish
     from .deploy.connection import connect
+    from .huaweicloud.retry import Retries
 
+    retries = Retries(inputs.retries, progress.warnings)
+    progress.signed = inputs.sign_in == "aksk"
     # Chosen before signing in, so that what cannot be sent is refused before any request.
-    route = choose_route(inputs, package, signed=inputs.sign_in == "aksk")
+    route = choose_route(inputs, package, signed=progress.signed)
     with requests.Session() as session:
-        destination, context = connect(session, inputs)
+        destination, context = connect(session, inputs, retries)
         targets = precheck.prepare(
             context, inputs.functions, inputs.runtime, inputs.name, inputs.legacy_api
         )
         runner.info(f"Publishing '{inputs.name}' ({inputs.runtime}) at {inputs.api_endpoint}")
         try:
-            outcome = publish.publish(session, destination, inputs, package, route)
+            outcome = publish.publish(session, destination, inputs, package, route, retries)
         except Cancelled as err:
             raise Cancelled(
                 f"{err} A version being created may exist: a re-run with if-unchanged: skip "
                 "reuses it."
             ) from None
+        progress.outcome = outcome
         # Said now, before the functions and versions it leads to.
         runner.info(outputs_title(inputs.name, outcome, inputs.legacy_api))
         try:
@@ -137,39 +161,41 @@ def publish_package(inputs: Inputs, package: Package | None) -> tuple["Outcome",
     return outcome, deployed
 
 
-def run_action(inputs: Inputs) -> None:
+def run_action(inputs: Inputs, progress: Progress) -> None:
+    """Package, publish and deploy, writing the outputs; `progress` records each stage as it
+    ends (the entry point writes the summary from it, whether or not this raises)."""
+    warnings = progress.warnings
     if not inputs.runtime_is_known:
         runner.warning(
             f"Runtime '{inputs.runtime}' is not one this action knows; it is sent as given, "
-            "and FunctionGraph will refuse it if it does not know it either"
+            "and FunctionGraph will refuse it if it does not know it either",
+            warnings,
         )
     package: Package | None = None
     if inputs.depend_link:
         runner.info("Using the zip already in OBS at 'depend-link': nothing is packaged")
     else:
-        package = make_package(inputs)
-        packaging.log_package(package)
-        check_fit(inputs, package)
+        package = make_package(inputs, warnings)
+        progress.package = package
+        packaging.log_package(package, warnings)
+        check_fit(inputs, package, warnings)
     outcome: Outcome | None = None
     deployed = Deployed()
-    section = ""
     plan_json = ""
     if inputs.plan:
         from .deploy.plan import make_plan  # signs in: loads requests
 
-        plan = make_plan(inputs, package)
-        section, plan_json = plan_summary.render_plan(plan, inputs.name), plan.as_json()
+        progress.plan = make_plan(inputs, package, warnings)
+        plan_json = progress.plan.as_json()
     elif inputs.dry_run:
-        section = plan_summary.render_dry_run(offline.check(inputs, package))
+        progress.dry_run = offline.check(inputs, package, warnings)
     else:
-        outcome, deployed = publish_package(inputs, package)
+        outcome, deployed = publish_package(inputs, package, progress)
+    progress.deployed = deployed
     outputs = make_outputs(package, outcome, inputs.legacy_api, deployed, plan_json).as_dict()
-    title = outputs_title(inputs.name, outcome, inputs.legacy_api)
     runner.set_outputs(outputs)
     if outcome is None:
-        runner.info(title)
-    rendered = summary.render(title, inputs.runtime, package, outcome, deployed)
-    runner.append_summary(rendered + section)
+        runner.info(outputs_title(inputs.name, outcome, inputs.legacy_api))
     if deployed.failure is not None:
         raise AfterPublishing(deployed.failure)
 
@@ -180,23 +206,50 @@ def _cancel(signum: int, frame: FrameType | None) -> None:
     raise Cancelled(f"The step was cancelled ({signal.Signals(signum).name}) before it finished.")
 
 
-def fail(title: str, problems: list[str], err: ActionError | None = None) -> int:
+@dataclass(frozen=True)
+class Step:
+    """Which step this is (the summary's headline) and when it started."""
+
+    name: str
+    runtime: str
+    started: float
+
+
+def fail(
+    step: Step,
+    title: str,
+    problems: list[str],
+    progress: Progress,
+    err: ActionError | None = None,
+    what: str = "",
+) -> int:
     """Report a failed step where the person looking for the reason reads: error annotations
-    (titled, so the run's summary page says what failed) and the job summary."""
+    (titled, so the run's summary page says what failed) and the job summary, which also says
+    what the run had done."""
     for problem in problems:
         runner.error(problem, title=title)
-    code, request_id = (err.code, err.request_id) if err else ("", "")
-    runner.append_summary(report.failure(title, problems, code, request_id))
+    seconds = time.monotonic() - step.started
+    text = summary.failure(step.name, step.runtime, problems, progress, seconds, err, what)
+    runner.append_summary(text)
     return 1
 
 
 def main() -> int:
+    started = time.monotonic()
+    # As given, for the headline of an input error (no input has been checked yet).
+    given = Step(
+        os.environ.get("INPUT_NAME", "").strip(),
+        os.environ.get("INPUT_RUNTIME", "").strip(),
+        started,
+    )
+    invalid = "invalid input, nothing published"
     try:
         inputs = read_inputs()
     except InputErrors as err:
-        return fail("Invalid input", [str(problem) for problem in err.problems])
+        problems = [str(problem) for problem in err.problems]
+        return fail(given, "Invalid input", problems, Progress(), what=invalid)
     except ActionError as err:
-        return fail("Invalid input", [str(err)], err)
+        return fail(given, "Invalid input", [str(err)], Progress(), err, what=invalid)
     finally:
         if not gc.isenabled():  # started as the program: see the top of this file
             gc.freeze()
@@ -204,19 +257,24 @@ def main() -> int:
     secrets = _secrets(inputs)
     for secret in secrets:
         runner.mask(secret)
+    step = Step(inputs.name, inputs.runtime, started)
     title = f"Dependency '{inputs.name}' not published"
+    progress = Progress()
     try:
-        run_action(inputs)
+        run_action(inputs, progress)
     except ActionError as err:
-        what = title
+        what = ""
         if isinstance(err, InputError):
-            what = "Invalid input"
+            title, what = "Invalid input", invalid
         elif isinstance(err, Cancelled):  # before publishing finished: no output written
-            what = f"Dependency '{inputs.name}': the step was cancelled"
+            title = f"Dependency '{inputs.name}': the step was cancelled"
+            what = "cancelled, nothing published"
             err = Cancelled(f"{err} No output was written.")
         elif isinstance(err, AfterPublishing):  # the version exists: its outputs were written
-            what = f"Dependency '{inputs.name}' published; {err.what}"
-        return fail(what, [runner.redact(str(err), secrets)], err)
+            title = f"Dependency '{inputs.name}' published; {err.what}"
+            if progress.outcome is not None:
+                what = summary.failed_after(progress.outcome, err.short)
+        return fail(step, title, [runner.redact(str(err), secrets)], progress, err, what)
     except Exception as err:  # one clear line instead of a traceback
         if runner.debug_enabled():
             runner.untrusted(runner.redact(traceback.format_exc(), secrets).splitlines())
@@ -224,7 +282,9 @@ def main() -> int:
             runner.redact(f"Unexpected failure ({err.__class__.__name__}: {err}).", secrets)
             + " Please report it with the debug log (re-run with debug logging enabled)."
         )
-        return fail(title, [message])
+        return fail(step, title, [message], progress)
+    seconds = time.monotonic() - started
+    runner.append_summary(summary.render(inputs.name, inputs.runtime, progress, seconds))
     return 0
 
 

@@ -9,10 +9,9 @@ from .github import report
 
 
 def render_dry_run(dry: DryRun) -> str:
-    """A line for the route, and a warning for each thing the real run may do otherwise."""
-    lines = [f"The real run would send the package {report.markdown_text(dry.route)}.", ""]
-    lines += [f"- :warning: {report.markdown_text(w)}" for w in dry.warnings]
-    return "\n".join(lines) + ("\n\n" if dry.warnings else "\n")
+    """The route the real run would take (what it may do otherwise is in the run's
+    warnings, which the summary lists)."""
+    return f"The real run would send the package {report.markdown_text(dry.route)}.\n\n"
 
 
 def render_plan(plan: Plan, name: str) -> str:

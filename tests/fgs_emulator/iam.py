@@ -132,8 +132,40 @@ class IamService:
             }
         )
 
+    def _auth_projects(self) -> dict[str, Any]:
+        """The reply of GET /v3/auth/projects, with the fields of the SDK's AuthProjectResult
+        (huaweicloudsdkiam v3 KeystoneListAuthProjectsResponse)."""
+        domain_id = "d" * 32
+        base = "https://iam.myhuaweicloud.com/v3"
+        projects = [
+            (self._project_id, self._region),
+            ("5" * 32, "MOS"),  # the system project every account lists
+            ("7" * 32, "cn-east-3" if self._region != "cn-east-3" else "cn-south-1"),
+        ]
+        return {
+            "projects": [
+                {
+                    "is_domain": False,
+                    "description": "",
+                    "links": {"self": f"{base}/projects/{pid}"},
+                    "enabled": True,
+                    "id": pid,
+                    "parent_id": domain_id,
+                    "domain_id": domain_id,
+                    "name": name,
+                }
+                for pid, name in projects
+            ],
+            "links": {"self": f"{base}/auth/projects", "previous": None, "next": None},
+        }
+
     def handle(self, method: str, path: str, query: Mapping[str, list[str]], token: bool) -> Reply:
         """Authenticated IAM calls (the gateway has already checked the credentials)."""
+        if method == "GET" and path == "/v3/auth/projects":
+            # KeystoneListAuthProjects: every project the caller may reach, no filter (it
+            # takes no query parameters) and no permission needed. A real account lists one
+            # project per region and the system project MOS: the caller picks by name.
+            return 200, self._auth_projects(), {}
         if method == "GET" and path == "/v3/projects":
             names = query.get("name", [])
             projects = (

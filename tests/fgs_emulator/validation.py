@@ -39,6 +39,7 @@ RUNTIMES = frozenset(
         "C#(.NET Core 2.1)",
         "C#(.NET Core 3.1)",
         "C#(.NET Core 6.0)",
+        "C#(.NET Core 8.0)",
         "Custom",
         "PHP7.3",
         "PHP8.3",

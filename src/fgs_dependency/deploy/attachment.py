@@ -55,9 +55,10 @@ class AfterPublishing(ActionError):
         cancelled = isinstance(cause, Cancelled) or (
             isinstance(cause, AttachError) and isinstance(cause.cause, Cancelled)
         )
+        # For the error's title, and shorter for the summary's headline.
         if cancelled:
-            self.what = "the step was cancelled after publishing"
+            self.what, self.short = "the step was cancelled after publishing", "cancelled"
         elif isinstance(cause, AttachError):
-            self.what = "attaching it to the functions failed"
+            self.what, self.short = "attaching it to the functions failed", "attaching failed"
         else:
-            self.what = "what followed publishing failed"
+            self.what, self.short = "what followed publishing failed", "then failed"

@@ -82,10 +82,11 @@ def _send(
         delay = err.retry_after if err.retry_after is not None else backoff(tries)
     except ActionError as err:  # an answer that is not one: its outcome is unknown
         failure, delay = err, 0.0
-    if tries <= ctx.retries:
+    if tries <= ctx.retries.times:
         runner.warning(
             f"Updating the code of '{name}' failed: {failure}. Reading it again in "
-            f"{delay:.1f} s to see what it holds before anything is sent again."
+            f"{delay:.1f} s to see what it holds before anything is sent again.",
+            ctx.warnings,
         )
         time.sleep(delay)
     try:
@@ -129,7 +130,7 @@ def attach(ctx: Context, target: Target, version: DependencyVersion, ours: set[s
             if decision.action == "applied":
                 reply = now
                 break
-            if tries > ctx.retries:
+            if tries > ctx.retries.times:
                 raise FunctionFailed(
                     f"Function '{name}': updating it failed {tries} times; the last time: "
                     f"{failure}. {_unknown_state(decision, now, base)} Raise 'retries' or run "
@@ -205,7 +206,7 @@ def _judge(
     decision = decide.after_update(base, update.wanted, reply, now, version.id, ours)
     known = described(base, reply, now)
     if decision.action == "done":
-        readback.tell_others(name, update, now, ours, known)
+        readback.tell_others(name, update, now, ours, known, ctx.warnings)
         return _outcome(urn, base, now, version.id)
     problems = readback.problems(now, update, version, ours, known)
     if decision.action == "restore":

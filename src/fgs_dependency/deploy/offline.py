@@ -22,7 +22,7 @@ class DryRun:
     warnings: tuple[str, ...]
 
 
-def check(inputs: Inputs, package: Package | None) -> DryRun:
+def check(inputs: Inputs, package: Package | None, run_warnings: list[str]) -> DryRun:
     """Raise the real run's error where it would refuse to send the package; else the
     route, and warnings (logged here) of what depends on what the dry run cannot see."""
     warnings: list[str] = []
@@ -59,5 +59,5 @@ def check(inputs: Inputs, package: Package | None) -> DryRun:
             f"{'them' if len(given) > 1 else 'it'}, writing nothing."
         )
     for warning in warnings:
-        runner.warning(warning)
+        runner.warning(warning, run_warnings)
     return DryRun(route, tuple(warnings))

@@ -65,22 +65,25 @@ class Plan:
         )
 
 
-def make_plan(inputs: Inputs, package: Package | None) -> Plan:
+def make_plan(inputs: Inputs, package: Package | None, warnings: list[str]) -> Plan:
     """Sign in, run every check the real run runs before publishing, and read the rest."""
     # Imported here: they need requests, which a dry run that does not sign in never loads.
     import requests
 
+    from ..huaweicloud.retry import Retries
     from . import precheck, publish
     from .connection import connect
 
     route = choose_route(inputs, package, signed=inputs.sign_in == "aksk")
     with requests.Session() as session:
-        destination, context = connect(session, inputs)
+        destination, context = connect(session, inputs, Retries(inputs.retries, warnings))
         # The real run's pre-checks (runtime, code type, room, code readable): read only.
         targets = precheck.prepare(
             context, inputs.functions, inputs.runtime, inputs.name, inputs.legacy_api
         )
-        before = publish.existing_versions(session, destination.functiongraph, inputs)
+        before = publish.existing_versions(
+            session, destination.functiongraph, inputs, context.retries
+        )
         reuse = publish.reusable(before, inputs, package)
         current = reuse or _next_version(before, inputs, package)
         changes = tuple(_function_change(context, t.urn, current, before) for t in targets)

@@ -44,7 +44,10 @@ def check_can_attach(name: str, config: FunctionConfig, runtime: str) -> None:
         raise ActionError(
             f"Function '{name}' runs {config.runtime}, but the dependency is for {runtime} "
             "('runtime'): FunctionGraph attaches a dependency only to functions of its "
-            "runtime. Remove the function from 'functions', or publish for its runtime."
+            "runtime. Remove the function from 'functions', or publish for its runtime. In a "
+            "matrix of runtimes, give each runtime its own functions: a 'matrix.include' entry "
+            "per runtime with its functions, and 'functions: ${{ matrix.functions }}' (see "
+            "docs/examples.md, 'Functions in a runtime matrix')."
         )
 
 

@@ -15,7 +15,7 @@ from ..huaweicloud.body import JsonWithFile
 from ..huaweicloud.client import Connection
 from ..huaweicloud.credentials import AkSk
 from ..huaweicloud.dependencies import DependencyVersion
-from ..huaweicloud.retry import with_retries
+from ..huaweicloud.retry import Retries, with_retries
 from ..inputs.choices import Route
 from ..inputs.settings import Inputs
 from ..packaging.package import Package
@@ -73,7 +73,7 @@ def _matches(version: DependencyVersion, package: Package | None, runtime: str) 
 
 
 def existing_versions(
-    session: requests.Session, connection: Connection, request: Inputs
+    session: requests.Session, connection: Connection, request: Inputs, retries: Retries
 ) -> list[DependencyVersion]:
     """Every version of the dependency named `request.name` (after `api: legacy`, every
     dependency of that name): read only."""
@@ -81,12 +81,12 @@ def existing_versions(
         return with_retries(
             "Listing the dependencies",
             lambda: dependencies.list_named(session, connection, request.name),
-            request.retries,
+            retries,
         )
     return with_retries(
         "Listing the dependency's versions",
         lambda: dependencies.versions_named(session, connection, request.name),
-        request.retries,
+        retries,
     )
 
 
@@ -110,14 +110,14 @@ def publish(
     request: Inputs,
     package: Package | None,
     route: Route,
+    retries: Retries,
 ) -> Outcome:
     """Publish `package` (or `request.depend_link` when it is None) by `route`, which
     choose_route gave."""
     connection = destination.functiongraph
-    retries = request.retries
 
     def versions_now() -> list[DependencyVersion]:
-        return existing_versions(session, connection, request)
+        return existing_versions(session, connection, request, retries)
 
     # What exists before this run sends anything: the base for skipping, and what a
     # version found after a lost reply must not be.
@@ -150,7 +150,7 @@ def publish(
     fields = {
         "name": request.name,
         "runtime": request.runtime,
-        "description": request.description,
+        "description": request.version_description,
     }
     if route == "link":
         if request.if_unchanged == "skip":
@@ -165,7 +165,7 @@ def publish(
         version = create(inline, inline.sha256() if signed else None)
     else:
         assert package is not None
-        version = _through_obs(session, destination, request, package, fields, create)
+        version = _through_obs(session, destination, request, package, fields, create, retries)
     _check_describes(version, request)
     if package is not None and (
         version.etag.lower() != package.md5 or version.size != package.size
@@ -185,6 +185,7 @@ def _through_obs(
     package: Package,
     fields: dict[str, str],
     create: Callable[[JsonWithFile | bytes, str | None], DependencyVersion],
+    retries: Retries,
 ) -> DependencyVersion:
     """Upload to OBS, create the version from there, and remove an object of our own."""
     bucket = obs.Bucket(
@@ -197,21 +198,24 @@ def _through_obs(
     link = with_retries(
         "Uploading to OBS",
         lambda: obs.upload(session, bucket, key, package.path, package.md5),
-        request.retries,
+        retries,
     )
     try:
         return create(dependencies.link_body(**fields, link=link), None)
     finally:
         if not request.obs_key:
-            _remove(session, bucket, key, request.retries)
+            _remove(session, bucket, key, retries)
 
 
-def _remove(session: requests.Session, bucket: obs.Bucket, key: str, retries: int) -> None:
+def _remove(session: requests.Session, bucket: obs.Bucket, key: str, retries: Retries) -> None:
     try:
         with_retries(
             "Removing the uploaded object", lambda: obs.delete(session, bucket, key), retries
         )
     except ActionError as err:
-        runner.warning(f"{err} The object '{key}' is left in bucket '{bucket.name}'; delete it.")
+        runner.warning(
+            f"{err} The object '{key}' is left in bucket '{bucket.name}'; delete it.",
+            retries.warnings,
+        )
     else:
         runner.info(f"Removed the uploaded object '{key}' from OBS")

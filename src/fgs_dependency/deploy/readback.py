@@ -14,6 +14,7 @@ def tell_others(
     now: FunctionCode,
     ours: set[str],
     known: dict[str, AttachedDependency],
+    warnings: list[str],
 ) -> None:
     """What others changed after this run's update, which stays as they left it."""
     added = [i for i in now.depend_version_list if i not in update.wanted and i not in ours]
@@ -33,7 +34,8 @@ def tell_others(
             f"Function '{name}': its code was replaced by someone else after this run's "
             "update; kept"
         )
-    runner.untrusted(lines)
+    for line in lines:  # someone else's change, kept: a warning the summary lists too
+        runner.warning(line, warnings)
 
 
 def problems(

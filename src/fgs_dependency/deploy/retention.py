@@ -175,7 +175,8 @@ def retire(ctx: Context, current: DependencyVersion, keep: int) -> Iterator[Reti
     except ActionError as err:
         runner.warning(
             f"Old versions were not deleted: {err} The publish itself succeeded; grant the "
-            "permissions the README lists for 'keep-versions', or delete old versions by hand."
+            "permissions the README lists for 'keep-versions', or delete old versions by hand.",
+            ctx.warnings,
         )
         return
     yield from kept
@@ -186,5 +187,8 @@ def retire(ctx: Context, current: DependencyVersion, keep: int) -> Iterator[Reti
             continue
         result = _delete(ctx, current.dep_id, number)
         if result.fate == "kept: not deleted":
-            runner.warning(f"Version {number} of '{current.name}' was not deleted: {result.reason}")
+            runner.warning(
+                f"Version {number} of '{current.name}' was not deleted: {result.reason}",
+                ctx.warnings,
+            )
         yield result

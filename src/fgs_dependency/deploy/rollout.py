@@ -51,7 +51,7 @@ def deploy(
     except AttachError as err:
         skipped = RETENTION_SKIPPED if keep_versions is not None else ""
         if skipped:
-            runner.warning(skipped)
+            runner.warning(skipped, context.warnings)
         return Deployed(tuple(err.done), failure=err, retention_skipped=skipped)
     for done in attachments:
         state = "attached" if done.changed else "already attached"

@@ -8,11 +8,8 @@ from ..huaweicloud.body import JsonWithFile
 from ..huaweicloud.body import inline_body as make_inline_body
 from ..inputs.choices import Route
 from ..inputs.settings import Inputs
-from ..packaging.package import INLINE_LIMIT, Package
+from ..packaging.package import INLINE_LIMIT, OBS_LIMIT, SIGNED_BODY_LIMIT, Package
 
-# The API gateway refuses AK/SK-signed requests with bodies over 12 MB.
-SIGNED_BODY_LIMIT = 12 * 1024 * 1024
-OBS_LIMIT = 300 * 1024 * 1024
 # Each route as the log and the summary name it.
 ROUTES: dict[Route, str] = {
     "zip": "inline (base64 in the request)",
@@ -69,6 +66,6 @@ def inline_body(request: Inputs, package: Package) -> JsonWithFile:
     return make_inline_body(
         name=request.name,
         runtime=request.runtime,
-        description=request.description,
+        description=request.version_description,
         zip_path=package.path,
     )

@@ -40,31 +40,54 @@ def _cell(value: str) -> str:
     return f"`{text}`" if text else "-"
 
 
+def _prose_cell(value: str) -> str:
+    # Plain text in a table: escaped as any text, and the table's `|` is escaped by it too.
+    return markdown_text(value) or "-"
+
+
 def heading(title: str, level: int = 3) -> str:
     return f"{'#' * level} {markdown_text(title)}\n\n"
 
 
 def facts(rows: Mapping[str, str]) -> str:
-    """A two-column table of named values; empty values are left out."""
+    """A two-column table of named values (code spans); empty values are left out."""
     lines = ["| | |", "|---|---|"]
     lines += [f"| {label} | {_cell(value)} |" for label, value in rows.items() if value]
     return "\n".join(lines) + "\n\n"
 
 
-def table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
-    """A table whose every cell may hold outside text: each is a code span."""
+def table(headers: Sequence[str], rows: Iterable[Sequence[str]], prose: Iterable[int] = ()) -> str:
+    """A table whose every cell may hold outside text: values as code spans, and the
+    columns numbered in `prose` (what happened, and why) as plain text."""
+    plain = set(prose)
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(_cell(cell) for cell in row) + " |" for row in rows]
+    lines += [
+        "| "
+        + " | ".join(
+            _prose_cell(cell) if column in plain else _cell(cell) for column, cell in enumerate(row)
+        )
+        + " |"
+        for row in rows
+    ]
     return "\n".join(lines) + "\n\n"
 
 
-def failure(title: str, problems: Iterable[str], code: str = "", request_id: str = "") -> str:
-    """The summary of a failed step: what failed and what to do (the messages say both),
-    with the service's error code and request id for a support ticket."""
-    lines = [f"### :x: {markdown_text(title)}", ""]
-    lines += [f"- {markdown_text(problem)}" for problem in problems]
-    rows = {"Error code": code, "Request id": request_id}
-    if any(rows.values()):
-        lines += ["", "| | value |", "|---|---|"]
-        lines += [f"| {label} | {_cell(value)} |" for label, value in rows.items() if value]
-    return "\n".join(lines) + "\n\n"
+def bullets(items: Iterable[str]) -> str:
+    """A list of sentences (warnings, problems), each plain text."""
+    lines = [f"- {markdown_text(item)}" for item in items]
+    return "\n".join(lines) + "\n\n" if lines else ""
+
+
+def failure(
+    headline: str,
+    problems: Iterable[str],
+    done: Mapping[str, str],
+    warnings: Sequence[str] = (),
+) -> str:
+    """The summary of a failed step: a headline, what failed and what to do (the messages
+    say both), what the run had already done (`done`: labels to values, with the service's
+    error code and request id for a support ticket), and the warnings it gave on the way."""
+    parts = [f"### :x: {markdown_text(headline)}\n\n", bullets(problems), facts(done)]
+    if warnings:
+        parts += [heading("Warnings", 4), bullets(warnings)]
+    return "".join(parts)

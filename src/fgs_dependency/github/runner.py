@@ -39,8 +39,12 @@ def debug_enabled() -> bool:
     return os.environ.get("RUNNER_DEBUG") == "1"
 
 
-def warning(message: str) -> None:
+def warning(message: str, warnings: list[str]) -> None:
+    """A warning annotation, also added to `warnings`: the run's list (owned by the entry
+    point and handed down) that the job summary shows, so that no warning is seen only by
+    whoever opens the log."""
     issue_command("warning", {}, message)
+    warnings.append(message)
 
 
 def error(message: str, title: str) -> None:

@@ -39,6 +39,7 @@ class DependencyVersion(BaseModel):
     size: int = Field(ge=0, strict=True)
     name: str
     runtime: str
+    description: str | None = None  # shown in the summary; the service may send null
     file_name: str = Field("", pattern=r"^[^\r\n]*$")
     link: str = Field("", pattern=r"^[^\r\n]*$")
     # Epoch seconds. Only retention's age rule reads it: a value of another form counts as

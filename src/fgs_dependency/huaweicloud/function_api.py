@@ -13,7 +13,7 @@ from ..inputs.urns import name_of, parse_target
 from . import client, paging
 from .client import Connection
 from .credentials import AkSk
-from .retry import with_retries
+from .retry import Retries, with_retries
 
 # A function item carries up to 4 KB of user_data alone, and a reply over 1 MiB is refused
 # (transport.MAX_REPLY): 100 items stay well inside it, 400 (the API's maximum) do not.
@@ -28,7 +28,8 @@ class Context:
     functiongraph: Connection
     obs_endpoint: str
     obs_keys: Callable[[], AkSk]
-    retries: int
+    retries: Retries
+    warnings: list[str]  # the run's: see github.runner.warning
 
 
 class _Reply(BaseModel):

@@ -50,8 +50,11 @@ def sign_in(
 
 
 def project_for_region(session: requests.Session, connection: Connection, region: str) -> str:
-    """The id of the project named after `region`: exactly one must exist."""
-    reply = exchange(session, connection, "GET", "/v3/projects", query=[("name", region)]).document
+    """The id of the project named after `region`: exactly one must exist. Looked up among
+    the projects the caller can reach (KeystoneListAuthProjects), which needs no permission,
+    where the project list (`GET /v3/projects`) needs `iam:projects:listProjects`; that API
+    takes no filter, so the region's project is picked here."""
+    reply = exchange(session, connection, "GET", "/v3/auth/projects").document
     projects = reply.get("projects") if isinstance(reply, dict) else None
     if not isinstance(projects, list):
         raise ActionError("IAM's project list has no 'projects'")

@@ -10,6 +10,7 @@ is sent again.
 import random
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import TypeVar
 
@@ -44,17 +45,26 @@ def backoff(attempt: int) -> float:
     return random.uniform(0, min(_MAX_DELAY, _BASE_DELAY * 2**attempt))  # noqa: S311
 
 
+@dataclass(frozen=True)
+class Retries:
+    """How many more tries after a passing failure (the 'retries' input), and the run's
+    warnings, where each new try is told."""
+
+    times: int
+    warnings: list[str]
+
+
 def with_retries(
     what: str,
     attempt: Callable[[], T],
-    retries: int,
+    retries: Retries,
     *,
     recover: Callable[[], T | None] | None = None,
 ) -> T:
     """Run `attempt` up to `retries` more times after a TransientError. Before each new
     try that follows a possibly committed failure, `recover` looks for the result the
     failed try may have produced; what it finds is returned instead of trying again."""
-    tries = retries + 1
+    tries = retries.times + 1
     for number in range(1, tries + 1):
         try:
             return attempt()
@@ -69,7 +79,8 @@ def with_retries(
             delay = failure.retry_after if failure.retry_after is not None else backoff(number)
             runner.warning(
                 f"{what} failed: {failure}. Trying again in {delay:.1f} s "
-                f"(attempt {number + 1} of {tries})."
+                f"(attempt {number + 1} of {tries}).",
+                retries.warnings,
             )
             time.sleep(delay)
             if failure.maybe_committed and recover is not None:

@@ -9,7 +9,7 @@ from ..inputs.settings import Inputs
 from . import iam, keyless, oidc
 from .client import Connection
 from .credentials import AkSk, Credentials, Token
-from .retry import with_retries
+from .retry import Retries, with_retries
 
 
 def iam_connection(inputs: Inputs, credentials: Credentials | None) -> Connection:
@@ -21,11 +21,11 @@ def iam_connection(inputs: Inputs, credentials: Credentials | None) -> Connectio
     )
 
 
-def sign_in(session: requests.Session, inputs: Inputs) -> tuple[Credentials, str]:
+def sign_in(session: requests.Session, inputs: Inputs, retries: Retries) -> tuple[Credentials, str]:
     """The credentials to use, and the project id (looked up from the region when absent)."""
     method = inputs.sign_in
     if method == "keyless":
-        return _keyless(session, inputs)
+        return _keyless(session, inputs, retries)
     credentials: Credentials
     if method == "aksk":
         credentials = AkSk(
@@ -48,22 +48,24 @@ def sign_in(session: requests.Session, inputs: Inputs) -> tuple[Credentials, str
                 project_id=inputs.project_id,
                 region=inputs.region,
             ),
-            inputs.retries,
+            retries,
         )
     project_id = inputs.project_id or with_retries(
         "Looking up the project of the region",
         lambda: iam.project_for_region(session, iam_connection(inputs, credentials), inputs.region),
-        inputs.retries,
+        retries,
     )
     return credentials, project_id
 
 
-def _keyless(session: requests.Session, inputs: Inputs) -> tuple[Credentials, str]:
+def _keyless(
+    session: requests.Session, inputs: Inputs, retries: Retries
+) -> tuple[Credentials, str]:
     """GitHub's ID token for IAM, then IAM's token; the project comes with it."""
     id_token = with_retries(
         "Getting GitHub's OIDC token",
         lambda: oidc.request_id_token(session, inputs.oidc_audience, timeout=inputs.timeout),
-        inputs.retries,
+        retries,
     )
     signed_in = with_retries(
         "Signing in to IAM with GitHub's OIDC token",
@@ -77,7 +79,7 @@ def _keyless(session: requests.Session, inputs: Inputs) -> tuple[Credentials, st
             region=inputs.region,
             timeout=inputs.timeout,
         ),
-        inputs.retries,
+        retries,
     )
     runner.info(
         f"Signed in to IAM with GitHub's OIDC token through identity provider "
@@ -86,7 +88,9 @@ def _keyless(session: requests.Session, inputs: Inputs) -> tuple[Credentials, st
     return signed_in.token, signed_in.project_id
 
 
-def obs_keys(session: requests.Session, inputs: Inputs, credentials: Credentials) -> AkSk:
+def obs_keys(
+    session: requests.Session, inputs: Inputs, credentials: Credentials, retries: Retries
+) -> AkSk:
     """OBS takes access keys only: with a token, IAM lends temporary ones."""
     if isinstance(credentials, AkSk):
         return credentials
@@ -94,5 +98,5 @@ def obs_keys(session: requests.Session, inputs: Inputs, credentials: Credentials
     return with_retries(
         "Getting temporary keys for OBS",
         lambda: iam.temporary_keys(session, connection),
-        inputs.retries,
+        retries,
     )

@@ -166,6 +166,6 @@ def check_requirements(
         raise InputConflict(
             "runtime",
             f"'{runtime}' is not a Python runtime that 'requirements' can be installed for; "
-            "use Python3.8 or later (Python3.9, Python3.10, Python3.12), or build the folder "
+            "use Python3.9 or later (Python3.9, Python3.10, Python3.12), or build the folder "
             "yourself and give it as 'path'",
         )

@@ -19,6 +19,7 @@ KNOWN = (
     *("Python2.7", "Python3.6", "Python3.9", "Python3.10", "Python3.12"),
     *("Go1.8", "Go1.x", "PHP7.3", "PHP8.3", "Cangjie1.0"),
     *("C#(.NET Core 2.0)", "C#(.NET Core 2.1)", "C#(.NET Core 3.1)", "C#(.NET Core 6.0)"),
+    "C#(.NET Core 8.0)",
     *("Custom", "Custom Image", "http"),
 )
 
@@ -100,8 +101,10 @@ def python_version(runtime: str) -> tuple[int, int] | None:
     return (int(found[1]), int(found[2])) if found else None
 
 
-# uv targets CPython 3.8 and later; older runtimes (Python2.7, Python3.6) cannot be built for.
-_OLDEST_UV_TARGET = (3, 8)
+# FunctionGraph's oldest Python that uv can target: uv needs CPython 3.8 or later, and the
+# service has no Python3.7 or Python3.8 (its older ones, Python2.7 and Python3.6, cannot be
+# built for). One floor for the code, its message and the README.
+_OLDEST_UV_TARGET = (3, 9)
 
 
 def uv_python(runtime: str) -> str | None:

@@ -21,7 +21,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from ..errors import ActionError, InputConflict
-from . import build_rules, runtimes
+from . import build_rules, provenance, runtimes
 from . import rules as rule
 from .choices import Api, DependType, DryRun, IfUnchanged, SignInMethod
 from .combinations import (
@@ -145,6 +145,12 @@ class Inputs(BaseSettings):
     source_date_epoch: Annotated[int | None, BeforeValidator(rule.epoch)] = Field(
         None, validation_alias="SOURCE_DATE_EPOCH"
     )
+    # Which build this is: the description of a version when 'description' is empty.
+    server_url: str = Field("", validation_alias="GITHUB_SERVER_URL")
+    repository: str = Field("", validation_alias="GITHUB_REPOSITORY")
+    run_id: str = Field("", validation_alias="GITHUB_RUN_ID")
+    sha: str = Field("", validation_alias="GITHUB_SHA")
+    ref: str = Field("", validation_alias="GITHUB_REF")
 
     # Decided once, when the inputs are read; None for a dry run given no credentials.
     _sign_in: SignInMethod | None = PrivateAttr(None)
@@ -249,6 +255,12 @@ class Inputs(BaseSettings):
     @property
     def legacy_api(self) -> bool:
         return self.api == "legacy"
+
+    @property
+    def version_description(self) -> str:
+        """What the new version's description says: 'description', or where it came from."""
+        build = provenance.Build(self.server_url, self.repository, self.run_id, self.sha, self.ref)
+        return self.description or provenance.describe(build)
 
     @property
     def runtime_is_known(self) -> bool:

@@ -154,16 +154,26 @@ def describe(found: list[Misfit], target: Target) -> str:
     )
 
 
-def layout_warnings(names: Iterable[str], target: Target) -> list[str]:
-    """Trees laid out as FunctionGraph does not expect: its dependencies are unpacked as they
-    are, with Python's packages at the root of the zip and Node.js's under node_modules/."""
+def missing_node_modules(names: Iterable[str], target: Target) -> str:
+    """Why a Node.js package without node_modules/ at its root cannot be required from (its
+    dependencies are unpacked as they are, and the runtime looks under node_modules/), with
+    the fix; empty when the package has one or is not for Node.js."""
     tops = {name.split("/", 1)[0] for name in names}
-    if target.runtime.startswith("Node.js") and "node_modules" not in tops:
-        return [
-            "The package has no node_modules/ at its root, where FunctionGraph's Node.js "
-            "runtimes look for a dependency's modules: package the folder that holds "
-            "node_modules (path: '.' after npm ci), or set 'prefix: node_modules'."
-        ]
+    if not target.runtime.startswith("Node.js") or "node_modules" in tops:
+        return ""
+    return (
+        "The package has no node_modules/ at its root, where FunctionGraph's Node.js runtimes "
+        "look for a dependency's modules: a function could not require anything from it. "
+        "Set 'path' to the folder that holds node_modules/ (as in the README: 'path: "
+        "build/node' after 'npm ci --prefix build/node'), or set 'prefix: node_modules' when "
+        "'path' is the node_modules folder itself."
+    )
+
+
+def layout_warnings(names: Iterable[str], target: Target) -> list[str]:
+    """Python trees laid out as FunctionGraph does not expect: its dependencies are unpacked
+    as they are, with Python's packages at the root of the zip."""
+    tops = {name.split("/", 1)[0] for name in names}
     if target.python and tops & {"python", "site-packages"}:
         top = sorted(tops & {"python", "site-packages"})[0]
         return [

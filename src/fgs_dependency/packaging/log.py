@@ -5,7 +5,7 @@ from ..github.report import human_size
 from .package import Package
 
 
-def log_package(package: Package) -> None:
+def log_package(package: Package, warnings: list[str]) -> None:
     kind = "ready-made zip" if package.ready_made else "zip"
     title = (
         f"Package: {package.file_count} files, {human_size(package.content_size)} "
@@ -24,4 +24,4 @@ def log_package(package: Package) -> None:
         with runner.group(f"Installed for {package.target}: {len(package.installed)} packages"):
             runner.untrusted(f"  {i.name} {i.version}  {i.tag}" for i in package.installed)
     for message in package.warnings:
-        runner.warning(message)
+        runner.warning(message, warnings)

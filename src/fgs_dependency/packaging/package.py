@@ -8,6 +8,9 @@ from ..errors import ActionError, InputError
 
 MAX_FILES = 30_000
 INLINE_LIMIT = 40 * 1024 * 1024
+# The API gateway refuses AK/SK-signed requests with bodies over 12 MB.
+SIGNED_BODY_LIMIT = 12 * 1024 * 1024
+OBS_LIMIT = 300 * 1024 * 1024
 # How much packaging reads or writes at a time.
 CHUNK = 1024 * 1024
 
