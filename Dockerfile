@@ -33,7 +33,7 @@ ENV PYTHONUNBUFFERED=1 \
 # Runtime dependencies, exactly as locked (bash scripts/lock.sh), from wheels only: nothing is
 # compiled here, and libdeflate is the very build that the wheel's hash names.
 # requirements.lock leaves out PyGithub and what it pulls in (cryptography, PyNaCl, PyJWT, cffi;
-# 27 MB, which would break the 40 MB budget): actions-toolkit needs it only for
+# 27 MB, which would break the 60 MB budget of issue 27): actions-toolkit needs it only for
 # actions_toolkit.github, while the action imports actions_toolkit.core, whose own imports
 # (command, file_command, oidc_utils, utils) need only requests. Hence --no-deps: the lock is
 # installed as it is. The wheel's stray top-level `tests` package goes too. pip compiles every
