@@ -208,7 +208,9 @@ def build_wheelhouse(root: Path) -> Path:
     return root
 
 
-def _compiled(name: str, version: str, pythons: str, platforms: str, bound: str = "") -> dict[str, bytes]:
+def _compiled(
+    name: str, version: str, pythons: str, platforms: str, bound: str = ""
+) -> dict[str, bytes]:
     """Wheels of `name` `version` for each of the space-separated Pythons and platforms."""
     found: dict[str, bytes] = {}
     for python in pythons.split():
