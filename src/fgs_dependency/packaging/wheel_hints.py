@@ -193,7 +193,7 @@ def advise(
             first = next(b for b in wanted[0].bounds if b)
             text = (
                 f"Every release of {name}{spec} needs a newer Python than the runtime's "
-                f"{python}: {name} {wanted[0].version} needs Python {first} (its "
+                f"Python {python}: {name} {wanted[0].version} needs Python {first} (its "
                 f"Requires-Python), {release.version} needs Python {bound}."
             )
         else:
@@ -226,7 +226,8 @@ def advise(
         fixes.append(f"pin {name}=={older[-1].version}, the newest older release with a wheel "
                      f"for {what}")  # fmt: skip
     if newer:
-        fixes.append(f"pin {name}=={newer[0].version}, the next newer release with one")
+        which = "one" if older else f"a wheel for {what}"
+        fixes.append(f"pin {name}=={newer[0].version}, the next newer release with {which}")
     if release.sdist and not allow_source:
         fixes.append("set allow-source: true if it is pure Python (a compiled build is refused)")
     if not fixes:
