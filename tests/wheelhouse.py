@@ -18,20 +18,27 @@ installed):
   given into the wheel (envsdist/environ.json).
 - `mixed`: 1.0 as a py3-none-any wheel, 2.0 as an sdist only (a newer release without wheels).
 - `needsold` 1.0: needs `purelib<2`, which the index does not have (a resolution conflict).
+- `newplat`: 1.0 with manylinux2014 wheels; 2.0 (an sdist with a C extension) with wheels for
+  manylinux_2_28 (x86_64, aarch64) and macOS only, like numpy 2.3.0.
+- `winonly`: 5.2 with manylinux2014 wheels; 5.3.1 (an sdist) with Windows wheels only, like
+  PyYAML 5.3.1.
+- `newpython`: 1.0 with cp39 wheels; 2.0 (Requires-Python >=3.10) and 2.1 (>=3.11) with
+  wheels for newer Pythons only, like numpy 2.1 and 2.3 on Python 3.9.
 """
 
 import base64
 import hashlib
-import http.server
 import io
-import re
 import tarfile
 import threading
 import zipfile
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Mapping
 from pathlib import Path
+
+# The server lives in its own module; its names stay importable from here.
+from simple_index import Index as Index
+from simple_index import serve_index as serve_index
+from simple_index import sha256_of as sha256_of
 
 EXT_PLATFORMS = (
     "manylinux_2_17_x86_64.manylinux2014_x86_64",
@@ -60,11 +67,13 @@ def wheel_bytes(
     files: Mapping[str, str | bytes],
     requires: tuple[str, ...] = (),
     scripts: Mapping[str, str] | None = None,
+    requires_python: str = "",
 ) -> bytes:
     """A wheel file's bytes: `files` plus its dist-info (METADATA, WHEEL, entry points, RECORD)."""
     info = f"{name}-{version}.dist-info"
     meta = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
     meta += "".join(f"Requires-Dist: {r}\n" for r in requires)
+    meta += f"Requires-Python: {requires_python}\n" if requires_python else ""
     python, abi, platforms = tag.split("-")
     pure = platforms == "any"
     tags = "".join(f"Tag: {python}-{abi}-{p}\n" for p in platforms.split("."))
@@ -132,12 +141,15 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
 """
 
 
-def sdist_bytes(name: str, version: str, *, compiled: bool, record: bool = False) -> bytes:
+def sdist_bytes(
+    name: str, version: str, *, compiled: bool, record: bool = False, requires_python: str = ""
+) -> bytes:
     stem = f"{name}-{version}"
+    bound = f"Requires-Python: {requires_python}\n" if requires_python else ""
     files = {
         "pyproject.toml": '[build-system]\nrequires = []\nbuild-backend = "backend"\n'
         'backend-path = ["."]\n',
-        "PKG-INFO": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
+        "PKG-INFO": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n{bound}",
         "backend.py": BACKEND.format(name=name, version=version, compiled=compiled, record=record),
         f"{name}/__init__.py": "",
     }
@@ -190,94 +202,47 @@ def build_wheelhouse(root: Path) -> Path:
         "mixed", "1.0", "py3-none-any", {"mixed.py": "VERSION = '1.0'\n"}
     )
     dists["mixed-2.0.tar.gz"] = sdist_bytes("mixed", "2.0", compiled=False)
+    dists.update(_hinted_projects())
     for filename, data in dists.items():
         (root / filename).write_bytes(data)
     return root
 
 
-def sha256_of(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def _compiled(
+    name: str, version: str, pythons: str, platforms: str, bound: str = ""
+) -> dict[str, bytes]:
+    """Wheels of `name` `version` for each of the space-separated Pythons and platforms."""
+    found: dict[str, bytes] = {}
+    for python in pythons.split():
+        for platform in platforms.split():
+            tag = f"{python}-{python}-{platform}"
+            files = {f"{name}/__init__.py": f"BUILT_FOR = {tag!r}\n"}
+            wheel = wheel_bytes(name, version, tag, files, requires_python=bound)
+            found[f"{name}-{version}-{tag}.whl"] = wheel
+    return found
 
 
-def _project(filename: str) -> str:
-    stem = filename.removesuffix(".tar.gz").removesuffix(".whl")
-    return re.sub(r"[-_.]+", "-", stem.split("-")[0]).lower()
-
-
-@dataclass(frozen=True)
-class Index:
-    url: str  # the simple index's address, credentials included when it asks for them
-    host: str  # scheme, host and port, for messages
-    requests: list[str]  # the paths asked for, in order
-
-
-@contextmanager
-def serve_index(
-    root: Path, auth: tuple[str, str] | None = None, *, stall: bool = False
-) -> Iterator[Index]:
-    """Serve the files in `root` as a PEP 503 simple index; with `auth`, every request needs
-    that user and password (HTTP basic), and gets 401 otherwise. `stall`: answer no request
-    until the index is closed (a hung index)."""
-    expected = "Basic " + base64.b64encode(":".join(auth).encode()).decode() if auth else None
-    asked: list[str] = []
-    closing = threading.Event()
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-        def _send(self, code: int, body: bytes, content_type: str = "text/html") -> None:
-            self.send_response(code)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            if code == 401:
-                self.send_header("WWW-Authenticate", 'Basic realm="wheelhouse"')
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(body)
-
-        def do_HEAD(self) -> None:  # uv asks before it downloads a wheel (for range requests)
-            self.do_GET()
-
-        def do_GET(self) -> None:
-            asked.append(self.path)
-            if stall:
-                closing.wait(120)
-                return
-            if expected and self.headers.get("Authorization") != expected:
-                self._send(401, b"unauthorized")
-                return
-            files = sorted(p.name for p in root.iterdir())
-            parts = [p for p in self.path.split("?")[0].split("/") if p]
-            if parts == ["simple"]:
-                names = sorted({_project(f) for f in files})
-                links = "".join(f'<a href="/simple/{n}/">{n}</a>\n' for n in names)
-                self._send(200, f"<html><body>{links}</body></html>".encode())
-            elif len(parts) == 2 and parts[0] == "simple":
-                mine = [f for f in files if _project(f) == parts[1]]
-                if not mine:
-                    self._send(404, b"not found")
-                    return
-                links = "".join(
-                    f'<a href="/files/{f}#sha256={sha256_of(root / f)}">{f}</a>\n' for f in mine
-                )
-                self._send(200, f"<html><body>{links}</body></html>".encode())
-            elif len(parts) == 2 and parts[0] == "files" and (root / parts[1]).is_file():
-                self._send(200, (root / parts[1]).read_bytes(), "application/octet-stream")
-            else:
-                self._send(404, b"not found")
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    host = f"http://127.0.0.1:{server.server_address[1]}"
-    userinfo = f"{auth[0]}:{auth[1]}@" if auth else ""
-    try:
-        yield Index(f"http://{userinfo}127.0.0.1:{server.server_address[1]}/simple", host, asked)
-    finally:
-        closing.set()
-        server.shutdown()
-        server.server_close()
+def _hinted_projects() -> dict[str, bytes]:
+    """Releases whose wheels are all for other targets than the default (see the docstring)."""
+    linux = "manylinux_2_17_x86_64.manylinux2014_x86_64"
+    new = "manylinux_2_28_x86_64 manylinux_2_28_aarch64 macosx_11_0_arm64"
+    return {
+        **_compiled("newplat", "1.0", "cp39 cp312", linux),
+        **_compiled("newplat", "2.0", "cp39 cp312", new),
+        "newplat-2.0.tar.gz": sdist_bytes("newplat", "2.0", compiled=True),
+        **_compiled("winonly", "5.2", "cp39 cp312", linux),
+        **_compiled("winonly", "5.3.1", "cp39 cp312", "win_amd64 win32"),
+        "winonly-5.3.1.tar.gz": sdist_bytes("winonly", "5.3.1", compiled=True),
+        **_compiled("newpython", "1.0", "cp39 cp312", linux, ">=3.8"),
+        **_compiled("newpython", "2.0", "cp310 cp312", linux, ">=3.10"),
+        "newpython-2.0.tar.gz": sdist_bytes(
+            "newpython", "2.0", compiled=True, requires_python=">=3.10"
+        ),
+        **_compiled("newpython", "2.1", "cp311 cp312", linux, ">=3.11"),
+        "newpython-2.1.tar.gz": sdist_bytes(
+            "newpython", "2.1", compiled=True, requires_python=">=3.11"
+        ),
+    }
 
 
 def main() -> None:

@@ -96,10 +96,17 @@ def _tail(output: str, lines: int = 12) -> str:
     return "\n".join(kept[-lines:])
 
 
-def explain(output: str, target: "Target", indexes: Indexes, requirements: str) -> str:
-    """The error message for a failed install whose (redacted) output is `output`."""
+def explain(
+    output: str, target: "Target", indexes: Indexes, requirements: str, hint: str = ""
+) -> str:
+    """The error message for a failed install whose (redacted) output is `output`; `hint`:
+    what the index says would fix a missing wheel (wheel_hints), said instead of the plain
+    message for it."""
     after = " Nothing was published; uv's output is in the group above."
     no_wheel = _NO_WHEEL.search(output)
+    source_only = _SOURCE_ONLY.search(output)
+    if hint and (no_wheel or source_only or "No solution found" in output):
+        return hint + after
     if no_wheel:
         name, version = no_wheel["name"], no_wheel["version"] or "(any version)"
         nearest = _WHEELS_FOR.search(output)
@@ -116,7 +123,6 @@ def explain(output: str, target: "Target", indexes: Indexes, requirements: str) 
             "function's runtime has it) or another runtime, or set allow-source: true if the "
             "package can be built as pure Python." + after
         )
-    source_only = _SOURCE_ONLY.search(output)
     if source_only and "building from source is disabled" in output:
         name, version = source_only["name"], source_only["version"] or ""
         return (

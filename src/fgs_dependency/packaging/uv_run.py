@@ -19,6 +19,7 @@ from pathlib import Path
 from ..errors import ActionError
 from ..github import runner
 from ..github.runner import redact
+from . import wheel_hints
 from .package import Target
 from .uv_errors import Indexes, explain, recognised
 
@@ -150,10 +151,13 @@ def run_uv(install: Install, site: Path, *, shown: str) -> None:
                 break
             built |= names
             runner.info(f"No wheel fits for {', '.join(sorted(names))}: building from source.")
-    message = explain(text, install.target, install.indexes, shown)
     if first is not text and not recognised(text):
-        message = explain(first, install.target, install.indexes, shown)
-    raise ActionError(message)
+        text = first
+    # uv says only that no wheel fits; the index's page says which would (never raises).
+    hint = wheel_hints.hint(
+        text, install.target, install.indexes, allow_source=install.allow_source
+    )
+    raise ActionError(explain(text, install.target, install.indexes, shown, hint))
 
 
 def _run(install: Install, command: list[str], shown: str) -> tuple[int, str]:
