@@ -17,6 +17,7 @@ from pathlib import Path
 
 from fgs_dependency import summary
 from fgs_dependency.deploy.attachment import Attachment
+from fgs_dependency.deploy.plan import FunctionChange, Plan
 from fgs_dependency.deploy.publish import Outcome
 from fgs_dependency.deploy.retention import Retired
 from fgs_dependency.deploy.rollout import Deployed
@@ -99,10 +100,31 @@ def render() -> dict[str, str]:
         code="FSS.0403",
         request_id="7c1e0d9a2b3f4e5d6c7b8a9f0e1d2c3b",
     )
+    planned = summary.Progress(
+        package=PACKAGE,
+        signed=True,
+        plan=Plan(
+            route="zip",
+            reuse=None,
+            version=8,
+            functions=(
+                FunctionChange(
+                    URN.format("api"), ("my-app-deps 7",), ("my-app-deps 8",), ("id-8",)
+                ),
+            ),
+            deletions=(5,),
+            kept=(
+                Retired(6, "kept: newest", "one of the newest 2"),
+                Retired(7, "kept: in use", "a function or function version uses it"),
+            ),
+            keep_versions=True,
+        ),
+    )
     failed = summary.Progress(package=PACKAGE, signed=True)
     return {
         "published": summary.render(NAME, RUNTIME, published, 14.2),
         "skipped": summary.render(NAME, RUNTIME, skipped, 3.1),
+        "plan": summary.render(NAME, RUNTIME, planned, 4.0),
         "failure": summary.failure(NAME, RUNTIME, [str(refused)], failed, 2.4, refused),
     }
 

@@ -88,8 +88,9 @@ def test_a_plan_says_what_the_release_would_do_and_writes_nothing(
     }  # fmt: skip
     assert "The real run would publish a new version (5) of demo-deps" in run.summary
     assert summary_table(run.summary, "Functions (planned)") == [
-        (urn, "numpy-layer 1, demo-deps 2", "numpy-layer 1, demo-deps 5")
+        ("api", "numpy-layer 1, demo-deps 2", "numpy-layer 1, demo-deps 5")
     ]
+    assert "### demo-deps · Python3.9 · plan, would publish version 5" in run.summary
     fates = dict(summary_table(run.summary, "Versions (planned)"))
     assert fates["1"] == "would be deleted"
     assert fates["3"] == "kept: in use (a function or function version uses it)"

@@ -2,10 +2,13 @@
 not check, and what `dry-run: plan` found the real run would do. (Kept apart from summary.py,
 which renders what every run reports.)"""
 
+from collections import Counter
+
 from .deploy.offline import DryRun
 from .deploy.plan import Plan
 from .deploy.route import ROUTES
 from .github import report
+from .inputs.urns import name_of
 
 
 def render_dry_run(dry: DryRun) -> str:
@@ -24,9 +27,10 @@ def render_plan(plan: Plan, name: str) -> str:
         f"The real run {report.markdown_text(what)}.\n\n",
     ]
     if plan.functions:
+        names = Counter(name_of(c.urn) for c in plan.functions)
         rows = [
             (
-                c.urn,
+                c.urn if names[name_of(c.urn)] > 1 else name_of(c.urn),
                 ", ".join(c.before) or "none",
                 (", ".join(c.after) or "none") + ("" if c.changes else " (unchanged)"),
             )
@@ -42,7 +46,7 @@ def render_plan(plan: Plan, name: str) -> str:
         fates.sort(key=lambda row: int(row[0]))
         parts += [
             report.heading("Versions (planned)", 4),
-            report.table(["Version", "What would happen"], fates)
+            report.table(["Version", "What would happen"], fates, prose=[1])
             if fates
             else "No version to consider.\n\n",
         ]
