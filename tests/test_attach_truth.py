@@ -221,9 +221,14 @@ def test_a_rebuilt_update_knows_versions_published_meanwhile(
         theirs = emulator.add_version("demo-deps", "Python3.9", age=0)
         emulator.functions.attach_other(urn, theirs["id"])
 
-    # After the read the update is built from: the update is built again, and the version
-    # the other run published is one of this dependency's, replaced like any other.
-    emulator.after("show_code", another_run_attaches_its_version, skip=1)
+    # Right after the read the update is built from (the code read that follows attaching's
+    # config read): the update is built again, and the version the other run published is
+    # one of this dependency's, replaced like any other.
+    emulator.after(
+        "show_config",
+        lambda: emulator.after("show_code", another_run_attaches_its_version),
+        skip=1,
+    )
 
     run = deploy(emulator, workspace, tmp_path, functions=urn)
 
