@@ -268,7 +268,7 @@ def main() -> int:
             title, what = "Invalid input", invalid
         elif isinstance(err, Cancelled):  # before publishing finished: no output written
             title = f"Dependency '{inputs.name}': the step was cancelled"
-            what = "cancelled, nothing published"
+            what = "cancelled before publishing finished"
             err = Cancelled(f"{err} No output was written.")
         elif isinstance(err, AfterPublishing):  # the version exists: its outputs were written
             title = f"Dependency '{inputs.name}' published; {err.what}"
