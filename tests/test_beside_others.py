@@ -277,6 +277,7 @@ def test_a_reused_version_deleted_between_listing_and_attaching_is_explained(
     assert run.returncode == 1
     assert run.outputs["skipped"] == "true"
     [error] = run.errors
+    assert "title=Dependency 'demo-deps' reused; attaching it to the functions failed" in error
     assert "FSS.1056" in error and "does not exist (any more)" in error
     assert ids(emulator, urn) == []
     assert emulator.functions.code_of(urn) == CODES["zip"][0]

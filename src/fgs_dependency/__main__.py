@@ -234,6 +234,10 @@ def fail(
     return 1
 
 
+def _done(progress: Progress) -> str:
+    return "reused" if progress.outcome is not None and progress.outcome.skipped else "published"
+
+
 def main() -> int:
     started = time.monotonic()
     # As given, for the headline of an input error (no input has been checked yet).
@@ -271,7 +275,7 @@ def main() -> int:
             what = "cancelled before publishing finished"
             err = Cancelled(f"{err} No output was written.")
         elif isinstance(err, AfterPublishing):  # the version exists: its outputs were written
-            title = f"Dependency '{inputs.name}' published; {err.what}"
+            title = f"Dependency '{inputs.name}' {_done(progress)}; {err.what}"
             if progress.outcome is not None:
                 what = summary.failed_after(progress.outcome, err.short)
         return fail(step, title, [runner.redact(str(err), secrets)], progress, err, what)
@@ -282,6 +286,8 @@ def main() -> int:
             runner.redact(f"Unexpected failure ({err.__class__.__name__}: {err}).", secrets)
             + " Please report it with the debug log (re-run with debug logging enabled)."
         )
+        if progress.outcome is not None:  # never titled "not published" once it is
+            title = f"Dependency '{inputs.name}' {_done(progress)}; what followed failed"
         return fail(step, title, [message], progress)
     seconds = time.monotonic() - started
     runner.append_summary(summary.render(inputs.name, inputs.runtime, progress, seconds))
