@@ -267,3 +267,10 @@ def test_try_it_locally_says_how_long_and_that_podman_is_installed() -> None:
     assert "installs podman" in local
     # ... which it does.
     assert "apt-get install" in (ROOT / "scripts" / "test.sh").read_text()
+
+
+def test_the_action_description_fits_the_marketplace_and_names_what_it_does() -> None:
+    # The Marketplace shows at most 125 characters of it.
+    described = yaml.safe_load((ROOT / "action.yml").read_text())["description"]
+    assert len(described) <= 125, len(described)
+    assert all(word in described for word in ("requirements", "attach", "retire"))
