@@ -10,7 +10,7 @@ from urllib.parse import unquote
 
 import pytest
 from fgs_emulator import CommitThenDrop, Emulator, SlowReply, Status
-from helpers import BUCKET, calls, run_action
+from helpers import BUCKET, Run, calls, run_action
 from test_beside_others import function_for, release_zip
 from test_functions import CODES, a_zip, code_puts, deploy, ids, urn_of
 
@@ -352,3 +352,48 @@ def test_a_cancel_while_attaching_says_what_was_done(
     assert run.outputs["version"] == "1"
     assert json.loads(run.outputs["updated_functions"]) == [first]
     assert "cancelled" in run.summary and urn_of("b") not in run.outputs["updated_functions"]
+
+
+# --- concurrent runs -------------------------------------------------------------------
+
+
+def test_concurrent_releases_of_one_dependency_leave_one_version_and_true_outputs(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """Two releases of the same dependency (a tag and its re-run, say) attach to one function
+    at once, three times over: each replaces whatever version of the dependency it finds,
+    so the function ends with exactly one of theirs and its own code, and every run that
+    says it updated the function really changed it to its version."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from helpers import make_tree, publish_inputs
+
+    other = emulator.add_version("numpy-layer", "Python3.9")
+    code, filename = CODES["zip"]
+    urn = emulator.functions.add(
+        "api", runtime="Python3.9", code_type="zip", code=code, code_filename=filename,
+        depend_version_list=(other["id"],),
+    )  # fmt: skip
+
+    def release(label: str) -> Run:
+        workspace = tmp_path / label / "workspace"
+        make_tree(workspace, {"lib/helper.py": f"RELEASE = {label!r}\n"})
+        inputs = publish_inputs(emulator, functions="api", **{"obs-endpoint": emulator.url})
+        return run_action(workspace, inputs, tmp=tmp_path / label)
+
+    for round_number in range(3):
+        labels = [f"r{round_number}a", f"r{round_number}b"]
+        with ThreadPoolExecutor(2) as pool:
+            runs = list(pool.map(release, labels))
+        held = ids(emulator, urn)
+        ours = [i for i in held if i != other["id"]]
+        assert other["id"] in held, "the other dependency stays"
+        assert len(ours) == 1, held
+        assert ours[0] in {r.outputs.get("version_id") for r in runs}
+        assert emulator.functions.code_of(urn) == code
+        for run in runs:
+            assert "Traceback" not in run.stderr
+            if run.returncode == 0:
+                assert json.loads(run.outputs["updated_functions"]) == [urn], run.log
+            else:  # a truthful failure: it names the function and what it holds now
+                assert "Function 'api'" in run.errors[0], run.log
