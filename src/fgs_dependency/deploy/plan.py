@@ -158,18 +158,12 @@ def _retirement(
     switched: tuple[FunctionChange, ...],
 ) -> tuple[tuple[int, ...], tuple["Retired", ...]]:
     """The versions keep-versions would delete, and why each other one stays."""
-    from ..huaweicloud import dependencies
-    from ..huaweicloud.retry import with_retries
     from . import retention
 
     versions: list[DependencyVersion] = []
     now: float | None = None
     if current.dep_id != _NEW_ID:
-        versions, now = with_retries(
-            "Listing the versions to retire",
-            lambda: dependencies.versions_and_clock(ctx.session, ctx.functiongraph, current.dep_id),
-            ctx.retries,
-        )
+        versions, now = retention.listed(ctx, current.dep_id)
     if new:  # counted as the real run will count it: the newest, this run's
         versions = [*versions, current]
     old, kept = retention.plan(versions, keep, current, now)
@@ -182,9 +176,7 @@ def _retirement(
         if version.id not in in_use:
             deletions.append(number)
             continue
-        kept.append(
-            retention.Retired(number, "kept: in use", "a function or function version uses it")
-        )
+        kept.append(retention.kept_in_use(number))
     if new:  # it does not exist yet: the headline says it
         kept = [r for r in kept if r.number != current.version]
     return tuple(deletions), tuple(sorted(kept, key=lambda r: r.number))

@@ -158,16 +158,25 @@ def _delete(ctx: Context, dep_id: str, number: int) -> Retired:
     return Retired(number, "deleted")
 
 
+def listed(ctx: Context, dep_id: str) -> tuple[list[DependencyVersion], float | None]:
+    """The dependency's versions and the service's clock, as `plan` takes them."""
+    return with_retries(
+        "Listing the versions to retire",
+        lambda: dependencies.versions_and_clock(ctx.session, ctx.functiongraph, dep_id),
+        ctx.retries,
+    )
+
+
+def kept_in_use(number: int) -> Retired:
+    return Retired(number, "kept: in use", "a function or function version uses it")
+
+
 def retire(ctx: Context, current: DependencyVersion, keep: int) -> Iterator[Retired]:
     """Delete what may go, yielding each version considered as it is settled, with why each
     one left stays: a cancel part way leaves the caller what was done. Never raises for a
     failure to delete: those are warnings (a cancel does raise)."""
     try:
-        versions, now = with_retries(
-            "Listing the versions to retire",
-            lambda: dependencies.versions_and_clock(ctx.session, ctx.functiongraph, current.dep_id),
-            ctx.retries,
-        )
+        versions, now = listed(ctx, current.dep_id)
         old, kept = plan(versions, keep, current, now)
         in_use = versions_in_use(ctx) if old else set()
     except Cancelled:
@@ -183,7 +192,7 @@ def retire(ctx: Context, current: DependencyVersion, keep: int) -> Iterator[Reti
     for version in old:
         number = version.version or 0
         if version.id in in_use:
-            yield Retired(number, "kept: in use", "a function or function version uses it")
+            yield kept_in_use(number)
             continue
         result = _delete(ctx, current.dep_id, number)
         if result.fate == "kept: not deleted":
