@@ -7,7 +7,7 @@ import time
 
 from ..errors import ActionError, ApiError, Cancelled, TransientError
 from ..github import runner
-from ..huaweicloud import dependencies, function_api
+from ..huaweicloud import function_api
 from ..huaweicloud.dependencies import DependencyVersion
 from ..huaweicloud.function_api import (
     Context,
@@ -15,14 +15,14 @@ from ..huaweicloud.function_api import (
     read_code,
     read_config,
 )
-from ..huaweicloud.retry import backoff, with_retries
+from ..huaweicloud.retry import backoff
 from ..inputs.urns import name_of
 from . import decide, readback
 from .attachment import AttachError, Attachment, FunctionFailed
 from .function_state import changes, described, labels, state_text
 from .precheck import Target, check_can_attach
 from .restore import restore
-from .update import Code, Update, build
+from .update import Code, Update, build, version_ids
 
 # Builds of one update, each after the function changed under the one before: another
 # deploy working on the function for longer is waited out by a re-run, not here.
@@ -31,12 +31,7 @@ BUILD_ATTEMPTS = 3
 
 def _ours(ctx: Context, version: DependencyVersion) -> set[str]:
     """Every version id of the dependency, read now: what an update replaces."""
-    listed = with_retries(
-        "Listing the dependency's versions",
-        lambda: dependencies.list_versions(ctx.session, ctx.functiongraph, version.dep_id),
-        ctx.retries,
-    )
-    return {version.id} | {v.id for v in listed}
+    return {version.id} | version_ids(ctx, version.dep_id)
 
 
 def _outcome(
@@ -139,7 +134,7 @@ def attach(ctx: Context, target: Target, version: DependencyVersion, ours: set[s
                 )
             if decision.action == "send again":
                 continue
-            found = decision.why.split("; ")
+            found = changes(base, now)
         builds += 1
         if builds > BUILD_ATTEMPTS:
             done = "may have been" if unknown else "was not"

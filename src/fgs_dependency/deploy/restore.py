@@ -3,12 +3,10 @@ stored something other than this run sent and nothing has touched the function s
 never onto a dependency version that no longer exists."""
 
 from ..errors import ActionError, ApiError, Cancelled
-from ..huaweicloud import dependencies
 from ..huaweicloud.function_api import Context, FunctionCode, read_code, update_code
-from ..huaweicloud.retry import with_retries
 from ..inputs.urns import name_of
 from .function_state import described, holds, label, state_text, untouched
-from .update import Code, body, code_for
+from .update import Code, body, code_for, version_ids
 
 
 def _gone(ctx: Context, base: FunctionCode) -> list[str]:
@@ -29,16 +27,11 @@ def _gone(ctx: Context, base: FunctionCode) -> list[str]:
 
 def _version_ids(ctx: Context, dep_id: str) -> set[str]:
     try:
-        listed = with_retries(
-            "Listing a dependency's versions",
-            lambda: dependencies.list_versions(ctx.session, ctx.functiongraph, dep_id),
-            ctx.retries,
-        )
+        return version_ids(ctx, dep_id)
     except ApiError as err:
         if err.status != 404:
             raise
         return set()  # the dependency itself is gone
-    return {v.id for v in listed}
 
 
 def restore(

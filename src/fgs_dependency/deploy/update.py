@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ActionError
-from ..huaweicloud import obs
+from ..huaweicloud import dependencies, obs
 from ..huaweicloud.dependencies import DependencyVersion
 from ..huaweicloud.function_api import AttachedDependency, Context, FunctionCode, FunctionConfig
 from ..huaweicloud.retry import with_retries
+from .function_state import described
 
 MAX_DEPENDENCIES = 20
 
@@ -41,6 +42,16 @@ def split(
     ]
     kept = [i for i in current if i != new_id and i not in replaced]
     return [*kept, new_id], replaced
+
+
+def version_ids(ctx: Context, dep_id: str) -> set[str]:
+    """The ids of every version dependency `dep_id` has now."""
+    listed = with_retries(
+        "Listing the dependency's versions",
+        lambda: dependencies.list_versions(ctx.session, ctx.functiongraph, dep_id),
+        ctx.retries,
+    )
+    return {v.id for v in listed}
 
 
 def check_room(name: str, wanted: list[str], why: str = "") -> None:
@@ -143,7 +154,7 @@ def build(
 ) -> tuple[Update | None, Code]:
     """The update that puts `version` on the function as `base` shows
     it (None: it is there already, and nothing of ours beside it), and the code it sends."""
-    known = {**{d.id: d for d in config.dependencies}, **{d.id: d for d in base.dependencies}}
+    known = described(config, base)
     wanted, replaced = split(base.depend_version_list, known, ours, version.dep_id, version.id)
     if set(wanted) == set(base.depend_version_list):
         return None, known_code
