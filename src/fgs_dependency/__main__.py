@@ -29,12 +29,11 @@ from .deploy.rollout import Deployed, deploy
 from .deploy.route import choose_route
 from .errors import ActionError, Cancelled, InputError, InputErrors
 from .github import runner
-from .inputs import runtimes
 from .inputs.read import read_inputs
 from .inputs.settings import Inputs
 from .outputs import outputs as make_outputs
 from .outputs import title as outputs_title
-from .packaging import Package, fit
+from .packaging import Package, fit_check
 from .summary import Progress
 
 if TYPE_CHECKING:
@@ -76,45 +75,6 @@ def make_package(inputs: Inputs, warnings: list[str]) -> Package:
         destination=scratch / f"{inputs.name}.zip",
         source_date_epoch=inputs.source_date_epoch,
         path_input=inputs.path,
-    )
-
-
-def check_fit(inputs: Inputs, package: Package, warnings: list[str]) -> None:
-    """Refuse (or, if 'allow-mismatched-modules' allows, warn of) what the function could not
-    load: compiled files built for another runtime, a Node.js package without node_modules/;
-    and warn of a Python layout FunctionGraph does not expect. Before anything is published."""
-    machine = fit.machine_of(inputs.platform)
-    target = fit.Target(inputs.runtime, runtimes.python_version(inputs.runtime), machine)
-    for message in fit.layout_warnings(package.names, target):
-        runner.warning(message, warnings)
-    unreachable = fit.missing_node_modules(package.names, target)
-    if unreachable and not inputs.allow_mismatched_modules:
-        raise ActionError(
-            unreachable + " To publish it as it is on purpose, set "
-            "'allow-mismatched-modules: true'."
-        )
-    if unreachable:
-        runner.warning(
-            unreachable + " Published anyway, as 'allow-mismatched-modules' asks.", warnings
-        )
-    found = fit.misfits(package.path, package.names, target)
-    libc, warning = fit.libc_findings(
-        package.binaries, inputs.platform, platform_given=inputs.platform_given
-    )
-    named = {m.name for m in found}
-    found += [m for m in libc if m.name not in named]
-    if warning:
-        runner.warning(warning, warnings)
-    if not found:
-        return
-    if not inputs.allow_mismatched_modules:
-        raise ActionError(
-            fit.describe(found, target) + " If the package never imports them, set "
-            "'allow-mismatched-modules: true' to publish anyway."
-        )
-    runner.warning(
-        fit.describe(found, target) + " Published anyway, as 'allow-mismatched-modules' asks.",
-        warnings,
     )
 
 
@@ -178,7 +138,7 @@ def run_action(inputs: Inputs, progress: Progress) -> None:
         package = make_package(inputs, warnings)
         progress.package = package
         packaging.log_package(package, warnings)
-        check_fit(inputs, package, warnings)
+        fit_check.check(inputs, package, warnings)
     outcome: Outcome | None = None
     deployed = Deployed()
     plan_json = ""
