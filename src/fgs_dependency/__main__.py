@@ -96,12 +96,14 @@ def publish_package(
     route = choose_route(inputs, package, signed=progress.signed)
     with requests.Session() as session:
         destination, context = connect(session, inputs, retries)
+        # Read once, before anything is sent: what the pre-checks count and the skip compares.
+        before = publish.existing_versions(session, destination.functiongraph, inputs, retries)
         targets = precheck.prepare(
-            context, inputs.functions, inputs.runtime, inputs.name, inputs.legacy_api
+            context, inputs.functions, inputs.runtime, before, inputs.legacy_api
         )
         runner.info(f"Publishing '{inputs.name}' ({inputs.runtime}) at {inputs.api_endpoint}")
         try:
-            outcome = publish.publish(session, destination, inputs, package, route, retries)
+            outcome = publish.publish(session, destination, inputs, package, route, retries, before)
         except Cancelled as err:
             raise Cancelled(
                 f"{err} A version being created may exist: a re-run with if-unchanged: skip "

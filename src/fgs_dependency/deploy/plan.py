@@ -77,12 +77,12 @@ def make_plan(inputs: Inputs, package: Package | None, warnings: list[str]) -> P
     route = choose_route(inputs, package, signed=inputs.sign_in == "aksk")
     with requests.Session() as session:
         destination, context = connect(session, inputs, Retries(inputs.retries, warnings))
-        # The real run's pre-checks (runtime, code type, room, code readable): read only.
-        targets = precheck.prepare(
-            context, inputs.functions, inputs.runtime, inputs.name, inputs.legacy_api
-        )
         before = publish.existing_versions(
             session, destination.functiongraph, inputs, context.retries
+        )
+        # The real run's pre-checks (runtime, code type, room, code readable): read only.
+        targets = precheck.prepare(
+            context, inputs.functions, inputs.runtime, before, inputs.legacy_api
         )
         reuse = publish.reusable(before, inputs, package)
         current = reuse or _next_version(before, inputs, package)

@@ -6,9 +6,8 @@ function that would refuse the version publishes nothing."""
 from dataclasses import dataclass
 
 from ..errors import ActionError
-from ..huaweicloud import dependencies
+from ..huaweicloud.dependencies import DependencyVersion
 from ..huaweicloud.function_api import Context, FunctionConfig, read_code, read_config, resolve
-from ..huaweicloud.retry import with_retries
 from ..inputs.urns import name_of
 from .function_state import described
 from .update import Code, check_room, read_running_code, split
@@ -71,29 +70,27 @@ def _room_after(name: str, config: FunctionConfig, ours: dict[str, set[str]]) ->
     check_room(name, [_NEW] * max(counts), why)
 
 
-def ours_by_dependency(ctx: Context, name: str, legacy: bool) -> dict[str, set[str]]:
-    """The version ids of each of this account's dependencies called `name`: what an update
+def _by_dependency(existing: list[DependencyVersion], legacy: bool) -> dict[str, set[str]]:
+    """The version ids of each of this account's dependencies of the name: what an update
     replaces. The legacy API makes a new dependency on every publish: it replaces nothing."""
-    if legacy:
-        return {}
-    found = with_retries(
-        "Listing the dependency's versions",
-        lambda: dependencies.versions_named(ctx.session, ctx.functiongraph, name),
-        ctx.retries,
-    )
     grouped: dict[str, set[str]] = {}
-    for version in found:
+    for version in [] if legacy else existing:
         grouped.setdefault(version.dep_id, set()).add(version.id)
     return grouped
 
 
 def prepare(
-    ctx: Context, entries: tuple[str, ...], runtime: str, name: str, legacy: bool = False
+    ctx: Context,
+    entries: tuple[str, ...],
+    runtime: str,
+    existing: list[DependencyVersion],
+    legacy: bool = False,
 ) -> list[Target]:
-    """The functions to attach to, each checked to take a version of dependency `name` for
-    `runtime`; read-only, done before publishing."""
+    """The functions to attach to, each checked to take a version of the dependency (whose
+    versions are `existing`, as publish.existing_versions read them) for `runtime`;
+    read-only, done before publishing."""
     urns = resolve(ctx, entries)
-    ours = ours_by_dependency(ctx, name, legacy) if urns else {}
+    ours = _by_dependency(existing, legacy)
     targets = []
     for urn in urns:
         function = name_of(urn)

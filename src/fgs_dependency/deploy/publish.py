@@ -111,17 +111,16 @@ def publish(
     package: Package | None,
     route: Route,
     retries: Retries,
+    before: list[DependencyVersion],
 ) -> Outcome:
     """Publish `package` (or `request.depend_link` when it is None) by `route`, which
-    choose_route gave."""
+    choose_route gave. `before`: existing_versions, read before this run sent anything: the
+    base for skipping, and what a version found after a lost reply must not be."""
     connection = destination.functiongraph
 
     def versions_now() -> list[DependencyVersion]:
         return existing_versions(session, connection, request, retries)
 
-    # What exists before this run sends anything: the base for skipping, and what a
-    # version found after a lost reply must not be.
-    before = versions_now()
     same = reusable(before, request, package)
     if same is not None:
         return Outcome(same, skipped=True, route=route)
