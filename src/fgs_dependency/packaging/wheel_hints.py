@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from ..inputs.build_rules import PLATFORMS
 from . import versions
+from .fit import glibc_level
 from .index_pages import IndexFile, normalize, project_files
 from .package import Target
 from .uv_errors import PYPI, Indexes
@@ -117,9 +118,8 @@ def _glibc(platform: str) -> tuple[str, tuple[int, int]] | None:
 
 
 def _target_glibc(target: Target) -> tuple[str, tuple[int, int]]:
-    arch, _, level = target.platform.partition("-")
-    found = _glibc(f"{level}_{arch}")
-    return found if found else (arch, (2, 17))
+    """The architecture and glibc level of the `platform` input, as the ELF check reads it."""
+    return target.platform.partition("-")[0], glibc_level(target.platform)
 
 
 def _allowed(bound: str, python: str) -> bool:
