@@ -35,6 +35,5 @@ def connect(
         # Once per run: with a token, each call would ask IAM for new temporary keys.
         obs_keys=functools.cache(destination.obs_keys),
         retries=retries,
-        warnings=retries.warnings,
     )
     return destination, context

@@ -29,7 +29,11 @@ class Context:
     obs_endpoint: str
     obs_keys: Callable[[], AkSk]
     retries: Retries
-    warnings: list[str]  # the run's: see github.runner.warning
+
+    @property
+    def warnings(self) -> list[str]:
+        """The run's warnings (see github.runner.warning), which the retries tell too."""
+        return self.retries.warnings
 
 
 class _Reply(BaseModel):
